@@ -1,0 +1,124 @@
+//===- TimeSlicing.cpp - one step of a sequence tensor --------------------===//
+
+#include "passes/Transforms/TimeSlicing.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+Value recur::getDimValue(OpBuilder &b, Location loc, Value value, int64_t dim) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.isDynamicDim(dim))
+    return arith::ConstantIndexOp::create(b, loc, type.getDimSize(dim));
+  return tensor::DimOp::create(b, loc, value, dim);
+}
+
+/// Offsets, sizes and strides addressing step `t` of `seq` along `timeAxis`.
+static void stepSliceParams(OpBuilder &b, Location loc, Value seq,
+                            int64_t timeAxis, Value t,
+                            SmallVectorImpl<OpFoldResult> &offsets,
+                            SmallVectorImpl<OpFoldResult> &sizes,
+                            SmallVectorImpl<OpFoldResult> &strides) {
+  auto type = cast<RankedTensorType>(seq.getType());
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    strides.push_back(b.getIndexAttr(1));
+    if (d == timeAxis) {
+      offsets.push_back(t);
+      sizes.push_back(b.getIndexAttr(1));
+      continue;
+    }
+    offsets.push_back(b.getIndexAttr(0));
+    if (type.isDynamicDim(d))
+      sizes.push_back(tensor::DimOp::create(b, loc, seq, d).getResult());
+    else
+      sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+  }
+}
+
+Value recur::extractTimeStep(OpBuilder &b, Location loc, Value seq,
+                             int64_t timeAxis, Value t) {
+  auto type = cast<RankedTensorType>(seq.getType());
+  SmallVector<int64_t> stepShape(type.getShape());
+  stepShape.erase(stepShape.begin() + timeAxis);
+  auto stepType = RankedTensorType::get(stepShape, type.getElementType());
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  stepSliceParams(b, loc, seq, timeAxis, t, offsets, sizes, strides);
+  return tensor::ExtractSliceOp::create(b, loc, stepType, seq, offsets, sizes,
+                                        strides);
+}
+
+Value recur::insertTimeStep(OpBuilder &b, Location loc, Value step, Value seq,
+                            int64_t timeAxis, Value t) {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  stepSliceParams(b, loc, seq, timeAxis, t, offsets, sizes, strides);
+  return tensor::InsertSliceOp::create(b, loc, step, seq, offsets, sizes,
+                                       strides);
+}
+
+Value recur::createZeros(OpBuilder &b, Location loc, RankedTensorType type,
+                         ValueRange dynamicSizes) {
+  Value empty = tensor::EmptyOp::create(b, loc, type, dynamicSizes);
+  Value zero = arith::ConstantOp::create(
+      b, loc, b.getZeroAttr(type.getElementType()));
+  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+}
+
+Value recur::createZerosLike(OpBuilder &b, Location loc, Value like) {
+  auto type = cast<RankedTensorType>(like.getType());
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dyn.push_back(tensor::DimOp::create(b, loc, like, d));
+  return createZeros(b, loc, type, dyn);
+}
+
+Value recur::createActiveMask(OpBuilder &b, Location loc, Value lens, Value t,
+                              Value like) {
+  auto lensType = cast<RankedTensorType>(lens.getType());
+  Type intType = lensType.getElementType();
+  // active[b] = t < lens[b], on the batch vector.
+  Value tInt = arith::IndexCastOp::create(b, loc, intType, t);
+  SmallVector<Value> lensDyn;
+  if (lensType.isDynamicDim(0))
+    lensDyn.push_back(tensor::DimOp::create(b, loc, lens, 0));
+  Value tSplat = tensor::SplatOp::create(b, loc, lensType, tInt, lensDyn);
+  Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                       tSplat, lens);
+  // Broadcast over every dimension of `like` after the batch.
+  auto likeType = cast<RankedTensorType>(like.getType());
+  if (likeType.getRank() == 1)
+    return active;
+  auto maskType = RankedTensorType::get(likeType.getShape(), b.getI1Type());
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < likeType.getRank(); ++d)
+    if (likeType.isDynamicDim(d))
+      dyn.push_back(tensor::DimOp::create(b, loc, like, d));
+  Value init = tensor::EmptyOp::create(b, loc, maskType, dyn);
+  SmallVector<int64_t> bcastDims;
+  for (int64_t d = 1; d < likeType.getRank(); ++d)
+    bcastDims.push_back(d);
+  // The mask's batch size comes from `like`; cast `active` to match when
+  // one of them is static and the other not.
+  auto activeType =
+      RankedTensorType::get({likeType.getDimSize(0)}, b.getI1Type());
+  if (activeType != active.getType())
+    active = tensor::CastOp::create(b, loc, activeType, active);
+  return linalg::BroadcastOp::create(b, loc, active, init, bcastDims)
+      .getResult()[0];
+}
+
+Value recur::selectWhere(OpBuilder &b, Location loc, Value mask, Value a,
+                         Value other) {
+  return arith::SelectOp::create(b, loc, mask, a, other);
+}
+
+Value recur::stepIndex(OpBuilder &b, Location loc, Value i, Value numSteps,
+                       bool reverse) {
+  if (!reverse)
+    return i;
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value last = arith::SubIOp::create(b, loc, numSteps, one);
+  return arith::SubIOp::create(b, loc, last, i);
+}

@@ -1,0 +1,39 @@
+# -*- Python -*-
+# The recur lit suite. Tests sit under test/ in folders mirroring the source
+# tree; each .mlir file is its own test, with its RUN lines.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "RECUR"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.excludes = ["lib", "gen", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.recur_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.recur_tools_dir, append_path=True)
+
+runner_libs = ",".join(
+    os.path.join(config.mlir_runner_utils_dir, lib)
+    for lib in ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so"))
+
+# %run-reference: lower the file's recur ops to sequential loops, then to LLVM,
+# and execute @main on the CPU.
+config.substitutions.append(
+    ("%run-reference",
+     "recur-opt %s --recur-reference-to-llvm | mlir-runner -e main "
+     "-entry-point-result=void --shared-libs=" + runner_libs))
+config.substitutions.append(("%mlir-runner-libs", runner_libs))
+# %numcheck: compare printed memrefs with the file's EXPECT lines, within a
+# tolerance (see test/lib/numcheck.py).
+config.substitutions.append(
+    ("%numcheck", config.python_executable + " " +
+     os.path.join(config.recur_src_root, "test", "lib", "numcheck.py") + " %s"))
+
+tools = ["recur-opt", "mlir-runner"]
+llvm_config.add_tool_substitutions(tools, [config.recur_tools_dir, config.llvm_tools_dir])
