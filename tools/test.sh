@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs the whole
+# suite (the lit tests: dialect, passes, execution against numpy references).
+# Ends with one summary line "tests: N passed, N failed".
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${RECUR_BUILD_DIR:-$root/build}"
+
+"$root/tools/install-deps.sh"
+"$root/tools/build.sh"
+
+results="$build/test/lit-results.json"
+status=0
+/usr/lib/llvm-22/bin/lit -sv --output "$results" "$build/test" || status=$?
+
+python3 - "$results" <<'PY'
+import json, sys
+tests = json.load(open(sys.argv[1]))["tests"]
+codes = [t["code"] for t in tests]
+passed = sum(c in ("PASS", "XFAIL") for c in codes)
+failed = sum(c in ("FAIL", "XPASS", "UNRESOLVED", "TIMEOUT") for c in codes)
+skipped = len(codes) - passed - failed
+print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status
