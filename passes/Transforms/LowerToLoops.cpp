@@ -27,19 +27,6 @@ using namespace recur;
 
 namespace {
 
-/// Clones `body`'s operations at the builder's insertion point with its
-/// arguments bound to `args`; returns the values its yield would yield.
-SmallVector<Value> inlineBody(OpBuilder &b, Block &body, ValueRange args) {
-  IRMapping map;
-  map.map(body.getArguments(), args);
-  for (Operation &op : body.without_terminator())
-    b.clone(op, map);
-  SmallVector<Value> results;
-  for (Value v : body.getTerminator()->getOperands())
-    results.push_back(map.lookupOrDefault(v));
-  return results;
-}
-
 /// recur.recurrence -> scf.for over t, states and stacked outputs as
 /// iter_args. Outputs start as zeros, so steps masked out by sequence lengths
 /// leave zeros behind.
@@ -86,7 +73,7 @@ struct LowerRecurrence : OpRewritePattern<RecurrenceOp> {
         for (Value seq : op.getSequences())
           args.push_back(extractTimeStep(rewriter, loc, seq, axis, c0));
         llvm::append_range(args, op.getCaptures());
-        SmallVector<Value> yielded = inlineBody(rewriter, body, args);
+        SmallVector<Value> yielded = inlineBlock(rewriter, body, args);
         SmallVector<Value> sizes;
         for (auto [k, type] : llvm::enumerate(outTypes)) {
           Value step = yielded[numStates + k];
@@ -133,7 +120,7 @@ struct LowerRecurrence : OpRewritePattern<RecurrenceOp> {
           for (Value seq : op.getSequences())
             args.push_back(extractTimeStep(b, loc, seq, axis, t));
           llvm::append_range(args, op.getCaptures());
-          SmallVector<Value> yielded = inlineBody(b, body, args);
+          SmallVector<Value> yielded = inlineBlock(b, body, args);
 
           SmallVector<Value> next;
           for (unsigned s = 0; s < numStates; ++s) {

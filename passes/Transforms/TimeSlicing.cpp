@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 
@@ -86,8 +87,14 @@ Value recur::createActiveMask(OpBuilder &b, Location loc, Value lens, Value t,
   Value tSplat = tensor::SplatOp::create(b, loc, lensType, tInt, lensDyn);
   Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
                                        tSplat, lens);
-  // Broadcast over every dimension of `like` after the batch.
+  // The mask's batch size comes from `like`; cast `active` to match when
+  // one of them is static and the other not.
   auto likeType = cast<RankedTensorType>(like.getType());
+  auto activeType =
+      RankedTensorType::get({likeType.getDimSize(0)}, b.getI1Type());
+  if (activeType != active.getType())
+    active = tensor::CastOp::create(b, loc, activeType, active);
+  // Broadcast over every dimension of `like` after the batch.
   if (likeType.getRank() == 1)
     return active;
   auto maskType = RankedTensorType::get(likeType.getShape(), b.getI1Type());
@@ -99,14 +106,20 @@ Value recur::createActiveMask(OpBuilder &b, Location loc, Value lens, Value t,
   SmallVector<int64_t> bcastDims;
   for (int64_t d = 1; d < likeType.getRank(); ++d)
     bcastDims.push_back(d);
-  // The mask's batch size comes from `like`; cast `active` to match when
-  // one of them is static and the other not.
-  auto activeType =
-      RankedTensorType::get({likeType.getDimSize(0)}, b.getI1Type());
-  if (activeType != active.getType())
-    active = tensor::CastOp::create(b, loc, activeType, active);
   return linalg::BroadcastOp::create(b, loc, active, init, bcastDims)
       .getResult()[0];
+}
+
+SmallVector<Value> recur::inlineBlock(OpBuilder &b, Block &block,
+                                     ValueRange args) {
+  IRMapping map;
+  map.map(block.getArguments(), args);
+  for (Operation &op : block.without_terminator())
+    b.clone(op, map);
+  SmallVector<Value> results;
+  for (Value v : block.getTerminator()->getOperands())
+    results.push_back(map.lookupOrDefault(v));
+  return results;
 }
 
 Value recur::selectWhere(OpBuilder &b, Location loc, Value mask, Value a,

@@ -45,6 +45,13 @@ mlir::Value createActiveMask(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::Value lens, mlir::Value t,
                              mlir::Value like);
 
+/// Clones `block`'s operations (all but its terminator) at the builder's
+/// insertion point with its arguments bound to `args`; returns the values
+/// its terminator would yield.
+llvm::SmallVector<mlir::Value> inlineBlock(mlir::OpBuilder &b,
+                                           mlir::Block &block,
+                                           mlir::ValueRange args);
+
 /// `mask ? a : b`, elementwise on tensors of one shape.
 mlir::Value selectWhere(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Value mask, mlir::Value a, mlir::Value other);
