@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace recur {
@@ -26,6 +27,10 @@ using namespace mlir;
 using namespace recur;
 
 namespace {
+
+static constexpr const char *kSideEffectsNeedProbe =
+    "a step output's dynamic size is known only by running the body, and the "
+    "body has side effects (sizing it would run them twice)";
 
 /// recur.recurrence -> scf.for over t, states and stacked outputs as
 /// iter_args. Outputs start as zeros, so steps masked out by sequence lengths
@@ -56,6 +61,10 @@ struct LowerRecurrence : OpRewritePattern<RecurrenceOp> {
         needsProbe |= d != axis && type.isDynamicDim(d);
     }
     SmallVector<SmallVector<Value>> outDynSizes(outTypes.size());
+    // The probe runs the body once more: sound only for a body without side
+    // effects, which would otherwise happen T+1 times.
+    if (needsProbe && !isMemoryEffectFree(op.getOperation()))
+      return rewriter.notifyMatchFailure(op, kSideEffectsNeedProbe);
     if (needsProbe) {
       SmallVector<Type> indexTypes;
       for (RankedTensorType type : outTypes)
@@ -151,12 +160,17 @@ struct LowerToLoopsPass : recur::impl::RecurLowerToLoopsBase<LowerToLoopsPass> {
     populateLowerToLoopsPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
-    // Anything left is an op we cannot lower: say so instead of passing it on.
-    getOperation()->walk([&](Operation *op) {
-      if (isa<RecurDialect>(op->getDialect())) {
-        op->emitOpError("could not be lowered to loops");
-        signalPassFailure();
-      }
+    // Anything left is an op we cannot lower: say so (once per outermost
+    // op) instead of passing it on.
+    getOperation()->walk<WalkOrder::PreOrder>([&](Operation *op) {
+      if (!isa<RecurDialect>(op->getDialect()))
+        return WalkResult::advance();
+      InFlightDiagnostic diag =
+          op->emitOpError("could not be lowered to loops");
+      if (isa<RecurrenceOp>(op) && !isMemoryEffectFree(op))
+        diag << ": " << kSideEffectsNeedProbe;
+      signalPassFailure();
+      return WalkResult::skip();
     });
   }
 };

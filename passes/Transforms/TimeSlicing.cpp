@@ -44,6 +44,15 @@ Value recur::extractTimeStep(OpBuilder &b, Location loc, Value seq,
   SmallVector<int64_t> stepShape(type.getShape());
   stepShape.erase(stepShape.begin() + timeAxis);
   auto stepType = RankedTensorType::get(stepShape, type.getElementType());
+  // A step with a static empty dimension holds no data, and upstream rejects
+  // a slice at offset 0 of an empty dimension ("offset 0 >= size 0").
+  if (llvm::is_contained(stepShape, 0)) {
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (d != timeAxis && type.isDynamicDim(d))
+        dyn.push_back(tensor::DimOp::create(b, loc, seq, d));
+    return tensor::EmptyOp::create(b, loc, stepType, dyn);
+  }
   SmallVector<OpFoldResult> offsets, sizes, strides;
   stepSliceParams(b, loc, seq, timeAxis, t, offsets, sizes, strides);
   return tensor::ExtractSliceOp::create(b, loc, stepType, seq, offsets, sizes,
@@ -52,6 +61,11 @@ Value recur::extractTimeStep(OpBuilder &b, Location loc, Value seq,
 
 Value recur::insertTimeStep(OpBuilder &b, Location loc, Value step, Value seq,
                             int64_t timeAxis, Value t) {
+  // Nothing to write into an empty step (see extractTimeStep).
+  auto seqType = cast<RankedTensorType>(seq.getType());
+  for (int64_t d = 0; d < seqType.getRank(); ++d)
+    if (d != timeAxis && seqType.getDimSize(d) == 0)
+      return seq;
   SmallVector<OpFoldResult> offsets, sizes, strides;
   stepSliceParams(b, loc, seq, timeAxis, t, offsets, sizes, strides);
   return tensor::InsertSliceOp::create(b, loc, step, seq, offsets, sizes,

@@ -11,6 +11,8 @@
 
 #include "llvm/ADT/StringSwitch.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace recur;
 
@@ -156,6 +158,14 @@ static FailureOr<CellShapes> verifyCommon(CellOp op, int64_t numGates,
   int64_t hidden = op.getHiddenSize();
   if (hidden <= 0)
     return raw->emitOpError() << "expects hidden_size to be positive, got "
+                              << hidden;
+  // The bias holds 2*G*H values; a larger H would overflow the shape
+  // arithmetic below (and wrap around to "dynamic", accepting any shape).
+  int64_t maxHidden = std::numeric_limits<int64_t>::max() / (2 * numGates);
+  if (hidden > maxHidden)
+    return raw->emitOpError() << "expects hidden_size to be at most "
+                              << maxHidden << " (2 * " << numGates
+                              << " * hidden_size must fit in 64 bits), got "
                               << hidden;
   CellShapes s;
   s.numSteps = xType.getDimSize(layout == 0 ? 0 : 1);

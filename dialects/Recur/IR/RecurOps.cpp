@@ -117,8 +117,10 @@ LogicalResult RecurrenceOp::verify() {
     auto type = cast<RankedTensorType>(out.getType());
     if ((int64_t)getTimeAxis() >= type.getRank() ||
         !areDimsCompatible(type.getDimSize(getTimeAxis()), numSteps))
-      return emitOpError() << "expects stacked output #" << k
-                           << " to have " << numSteps
+      return emitOpError() << "expects stacked output #" << k << " to have "
+                           << (ShapedType::isDynamic(numSteps)
+                                   ? std::string("?")
+                                   : std::to_string(numSteps))
                            << " steps along time axis " << getTimeAxis()
                            << ", got " << type;
   }
@@ -169,7 +171,11 @@ LogicalResult RecurrenceOp::verifyRegions() {
                            << got;
   }
 
-  YieldOp yield = getYield();
+  // The generic verifier only asks for some terminator; getYield() needs ours.
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError() << "expects the body to end with recur.yield, got "
+                         << body.getTerminator()->getName();
   if (yield.getValues().size() != getResults().size())
     return yield.emitOpError()
            << "expects " << getResults().size() << " values ("
@@ -261,7 +267,10 @@ LogicalResult ScanOp::verifyRegions() {
     return emitOpError() << "expects the combiner to take " << 2 * n
                          << " arguments (" << n << " accumulated, " << n
                          << " next), got " << block.getNumArguments();
-  YieldOp yield = getYield();
+  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  if (!yield)
+    return emitOpError() << "expects the combiner to end with recur.yield, got "
+                         << block.getTerminator()->getName();
   if (yield.getValues().size() != n)
     return yield.emitOpError()
            << "expects the combiner to yield " << n << " values, got "
