@@ -263,7 +263,8 @@ class Recur_CellOp<string mnemonic, string onnxName, dag extraArgs,
 
     Results: `y` ([T, D, B, H], or [B, T, D, H] with `layout = 1`; zero at
     steps past an entry's length), `y_h` (and `y_c`), the last valid states,
-    [D, B, H] or [B, D, H].
+    [D, B, H] or [B, D, H]; an entry of length 0 gets zero `y_h` and `y_c`
+    even with initial states, as ONNX Runtime does.
 
     Attributes: `hidden_size` (H, required), `direction`, `activations`
     (names as ONNX spells them, any case; the defaults of the cell
