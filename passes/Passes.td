@@ -71,4 +71,105 @@ def RecurLowerToLoops : Pass<"recur-lower-to-loops"> {
   ];
 }
 
+def RecurHoistInvariants : Pass<"recur-hoist-invariants"> {
+  let summary = "Move state-independent work out of recurrence bodies";
+  let description = [{
+    Splits every `recur.recurrence` with states by a forward walk from the
+    state arguments (uses inside nested regions count):
+
+    - ops that depend on captures and constants only run once, before the
+      recurrence, and their results are captured;
+    - ops that depend on step slices but not on the states run for all steps
+      first, in a stateless `recur.recurrence` (a map over the same
+      sequences and captures, same `time_axis`, no `reverse` and no
+      `seq_lens`: every step is computed, and the recurrence still masks its
+      states and outputs), whose stacked outputs become new sequence inputs;
+    - the rest stays. Only values the rest reads cross over; constants,
+      scalars, shapes (`tensor.dim`), `tensor.empty`, `linalg.fill`, views
+      (`extract_slice`, reshapes, casts) and broadcasts of captures are
+      recomputed where needed instead. Sequences and captures nobody reads
+      any more are dropped. A value that cannot be stacked over time (not a
+      ranked tensor, or without a batch dimension under `seq_lens`) stays.
+
+    Then, in every stateless recurrence, an input projection -- a
+    `linalg.matmul` of a step slice [B, I] (a sequence [T, B, I] or
+    [B, T, I]) by a captured or constant matrix [I, N] onto a constant fill,
+    plus optionally a broadcast captured bias row -- becomes one matmul over
+    all steps: the sequence collapsed to [T*B, I], one `linalg.matmul`, the
+    result expanded back to [T, B, N] (`tensor.expand_shape`; a
+    `tensor.reshape` when T and B are both dynamic, which LLVM 22's
+    expand-strided-metadata cannot lower as an expand_shape) and read as a
+    new sequence. A map left yielding only its inputs disappears.
+
+    ```mlir
+    // before: x_t W computed inside the loop, step by step
+    %hT, %hs = recur.recurrence init(%h0) seq(%x) captures(%W) {
+    ^bb0(%h, %xt, %w):
+      %p = linalg.matmul ins(%xt, %w) ...
+      %hn = ... %p ... %h ...
+    }
+    // after: one matmul over all T*B rows, then the recurrence reads p_t
+    %rows = tensor.collapse_shape %x [[0, 1], [2]]
+    %pr = linalg.matmul ins(%rows, %W) ...
+    %p = tensor.expand_shape %pr [[0, 1], [2]] ...
+    %hT, %hs = recur.recurrence init(%h0) seq(%p) {
+    ^bb0(%h, %pt):
+      %hn = ... %pt ... %h ...
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def RecurFuseGates : Pass<"recur-fuse-gates"> {
+  let summary = "Fuse sibling matmuls that share an operand, and gate math";
+  let description = [{
+    Sibling `linalg.matmul`s in one block that multiply the same left-hand
+    side by different matrices become one matmul by the matrices
+    concatenated along their columns (`tensor.concat` along dim 1), then one
+    `tensor.extract_slice` per original result. In a recurrence body the
+    matrices must be captures or constants (state-independent; the
+    left-hand side may depend on the state: h R_z, h R_r, h R_h fuse): they
+    are concatenated outside the recurrence and the concatenation is
+    captured. Outside recurrences any matrices defined before the first
+    sibling qualify (x W_z, x W_r, x W_h after --recur-hoist-invariants).
+    Accumulators that are fills of one constant become one fill; others are
+    concatenated.
+
+    Then (with `fuse-elementwise`, the default) the elementwise gate math:
+    every elementwise `arith`/`math` op on ranked tensors, in recurrence
+    bodies and outside, becomes a `linalg.generic`
+    (`linalg::populateElementwiseToLinalgConversionPatterns`), and a generic
+    whose results a single generic of the same block reads is fused into it
+    (`linalg::populateElementwiseOpsFusionPatterns`), repeatedly, so a chain
+    of gate math ends as one region. A producer read by two different ops is
+    not fused into either (that would compute it twice); it joins once its
+    readers have merged. Matmuls, fills, broadcasts and slices are not fused
+    into the regions, so gates sliced out of one wide pre-activation
+    (decomposed cells) fuse per slice. Analyses that look for arith ops on
+    tensors (affine decomposition) should run before this, or use
+    `fuse-elementwise=false`.
+
+    ```mlir
+    %z = linalg.matmul ins(%x, %Wz) ...   %h = linalg.matmul ins(%x, %Wh) ...
+    // becomes
+    %W = tensor.concat dim(1) %Wz, %Wh
+    %zh = linalg.matmul ins(%x, %W) ...
+    %z = tensor.extract_slice %zh[0, 0] [%m, 4] [1, 1]
+    %h = tensor.extract_slice %zh[0, 4] [%m, 4] [1, 1]
+    ```
+  }];
+  let options = [
+    Option<"fuseElementwise", "fuse-elementwise", "bool", /*default=*/"true",
+           "Also fuse the elementwise math into linalg.generic regions">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // RECUR_PASSES_TD

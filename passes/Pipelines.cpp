@@ -23,7 +23,7 @@ static constexpr const char *kReferenceToLLVM =
     "function-boundary-type-conversion=identity-layout-map allow-return-allocs-from-loops=1},"
     "canonicalize,"
     "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-    "func.func(convert-linalg-to-loops),"
+    "func.func(convert-linalg-to-loops),func.func(scf-forall-to-for),"
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
     "convert-to-llvm,reconcile-unrealized-casts";

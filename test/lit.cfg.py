@@ -9,7 +9,7 @@ from lit.llvm import llvm_config
 
 config.name = "RECUR"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".test"]  # .test: RUN-only tests (scripts, not IR)
 config.excludes = ["lib", "gen", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.recur_obj_root, "test")
@@ -29,6 +29,11 @@ config.substitutions.append(
      "recur-opt %s --recur-reference-to-llvm | mlir-runner -e main "
      "-entry-point-result=void --shared-libs=" + runner_libs))
 config.substitutions.append(("%mlir-runner-libs", runner_libs))
+# %recur-runner: execute @main of LLVM-dialect IR read from stdin, e.g.
+#   recur-opt %s --recur-linearize --recur-reference-to-llvm | %recur-runner
+config.substitutions.append(
+    ("%recur-runner",
+     "mlir-runner -e main -entry-point-result=void --shared-libs=" + runner_libs))
 # %numcheck: compare printed memrefs with the file's EXPECT lines, within a
 # tolerance (see test/lib/numcheck.py).
 config.substitutions.append(

@@ -8,7 +8,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${RECUR_BUILD_DIR:-$root/build}"
 
 "$root/tools/install-deps.sh"
-"$root/tools/build.sh" > "$build.log" 2>&1 || { cat "$build.log"; exit 1; }
+mkdir -p "$build"
+"$root/tools/build.sh" > "$build/demo-build.log" 2>&1 ||
+  { cat "$build/demo-build.log"; exit 1; }
 
 opt="$build/bin/recur-opt"
 libs=/usr/lib/llvm-22/lib
