@@ -28,8 +28,13 @@ Seeded, so rerunning rewrites the same files:
 """
 
 import os
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mlirgen  # noqa: E402  (the shared MLIR writer, next to this script)
+from mlirgen import tensor_type  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Passes")
 SCRIPT = "test/gen/gen_hoist_fuse_tests.py"
@@ -102,10 +107,6 @@ def run(step, x, h0, caps, axis, reverse, lens):
 # ---------------------------------------------------------------------------
 
 
-def ttype(dims, elem="f32"):
-    return "tensor<" + "".join(str(d) + "x" for d in dims) + elem + ">"
-
-
 def empty(name, like, typ, dyn):
     """`name` = tensor.empty of type `typ` with the row count of `like`."""
     if not dyn:
@@ -132,7 +133,7 @@ def broadcast(out, v, vt, init, rt):
 
 
 def body_mingru(s):
-    X, H, W = s["XS"], s["HT"], ttype([s["I"], s["H"]])
+    X, H, W = s["XS"], s["HT"], tensor_type([s["I"], s["H"]])
     args = "%%h: %s, %%xt: %s, %%wz: %s, %%wh: %s" % (H, X, W, W)
     ops = ["%c0 = arith.constant 0 : index",
            "%zero = arith.constant 0.0 : f32",
@@ -153,7 +154,8 @@ def body_mingru(s):
 
 def body_gru(s):
     X, H = s["XS"], s["HT"]
-    W, R, V = ttype([s["I"], s["H"]]), ttype([s["H"], s["H"]]), ttype([s["H"]])
+    W, R = tensor_type([s["I"], s["H"]]), tensor_type([s["H"], s["H"]])
+    V = tensor_type([s["H"]])
     args = ("%%h: %s, %%xt: %s, %%wz: %s, %%wr: %s, %%wh: %s, %%rz: %s, "
             "%%rr: %s, %%rh: %s, %%bz: %s, %%br: %s, %%bh: %s"
             % (H, X, W, W, W, R, R, R, V, V, V))
@@ -190,7 +192,8 @@ def body_gru(s):
 
 def body_captures(s):
     X, H = s["XS"], s["HT"]
-    W, WT, V = ttype([s["I"], s["H"]]), ttype([s["H"], s["I"]]), ttype([s["H"]])
+    W, WT = tensor_type([s["I"], s["H"]]), tensor_type([s["H"], s["I"]])
+    V = tensor_type([s["H"]])
     args = "%%h: %s, %%xt: %s, %%wt: %s, %%d: %s" % (H, X, WT, V)
     ops = ["%c0 = arith.constant 0 : index",
            "%zero = arith.constant 0.0 : f32"]
@@ -213,7 +216,7 @@ def body_captures(s):
 
 def body_map(s):
     X, H = s["XS"], s["HT"]
-    W, V = ttype([s["I"], s["H"]]), ttype([s["H"]])
+    W, V = tensor_type([s["I"], s["H"]]), tensor_type([s["H"]])
     args = "%%xt: %s, %%w: %s, %%b: %s, %%v: %s" % (X, W, V, W)
     ops = ["%c0 = arith.constant 0 : index",
            "%zero = arith.constant 0.0 : f32"]
@@ -240,21 +243,8 @@ KINDS = {
 }
 
 # ---------------------------------------------------------------------------
-# MLIR emission
+# MLIR emission (the shared pieces are in mlirgen.py)
 # ---------------------------------------------------------------------------
-
-
-def literal(arr):
-    if arr.ndim == 0:
-        v = arr.item()
-        if isinstance(v, (int, np.integer)):
-            return str(int(v))
-        return np.format_float_positional(np.float32(v), unique=True, trim="0")
-    return "[" + ", ".join(literal(a) for a in arr) + "]"
-
-
-def fmt_out(v):
-    return "%.7g" % v
 
 
 class TestFile:
@@ -269,50 +259,16 @@ class TestFile:
         return "%%%s%d" % (base, self.counter)
 
     def const(self, arr, elem, dynamic):
-        static = ttype(arr.shape, elem)
-        v = self.fresh("c")
-        if arr.size == 0:
-            self.main.append("%s = tensor.empty() : %s" % (v, static))
-        else:
-            self.main.append("%s = arith.constant dense<%s> : %s"
-                             % (v, literal(arr), static))
-        if not dynamic:
-            return v, static
-        typ = ttype(["?" if d in dynamic else s
-                     for d, s in enumerate(arr.shape)], elem)
-        d = self.fresh("d")
-        self.main.append("%s = tensor.cast %s : %s to %s" % (d, v, static, typ))
-        return d, typ
+        lines, value, typ = mlirgen.constant(self.fresh, arr, elem, dynamic)
+        self.main += lines
+        return value, typ
 
     def print(self, value, typ, expected):
-        """Prints `value`; an empty tensor prints its shape instead
-        (printMemrefF32 prints stray values for an empty memref)."""
-        if expected.size == 0:
-            dims = []
-            for d in range(expected.ndim):
-                i, dim, n, f = (self.fresh(x) for x in ("i", "dim", "n", "f"))
-                self.main += [
-                    "%s = arith.constant %d : index" % (i, d),
-                    "%s = tensor.dim %s, %s : %s" % (dim, value, i, typ),
-                    "%s = arith.index_cast %s : index to i64" % (n, dim),
-                    "%s = arith.sitofp %s : i64 to f32" % (f, n)]
-                dims.append(f)
-            shape, emp, value = (self.fresh(x) for x in ("shape", "empty", "copy"))
-            typ = ttype([expected.ndim])
-            self.main += [
-                "%s = tensor.from_elements %s : %s" % (shape, ", ".join(dims), typ),
-                "%s = tensor.empty() : %s" % (emp, typ),
-                "%s = linalg.copy ins(%s : %s) outs(%s : %s) -> %s"
-                % (value, shape, typ, emp, typ, typ)]
-            expected = np.array(expected.shape, dtype=np.float64)
-        p = self.fresh("p")
-        self.main += [
-            "%s = tensor.cast %s : %s to tensor<*xf32>" % (p, value, typ),
-            "call @printMemrefF32(%s) : (tensor<*xf32>) -> ()" % p]
-        self.expects.append(
-            "// EXPECT: shape=[%s] [%s]"
-            % (", ".join(str(s) for s in expected.shape),
-               ", ".join(fmt_out(v) for v in expected.ravel())))
+        """Prints `value`, expecting `expected` (an empty tensor prints its
+        shape instead)."""
+        lines, expect = mlirgen.print_tensor(self.fresh, value, typ, expected)
+        self.main += lines
+        self.expects.append(expect)
 
     def case(self, comment, kind, rng, T, B, I, H, axis=0, reverse=False,
              lens=None, dynamic=""):
@@ -336,9 +292,9 @@ class TestFile:
         Td = "?" if "T" in dynamic else T
         Bd = "?" if "B" in dynamic else B
         shapes = {"I": I, "H": H, "dynB": "B" in dynamic,
-                  "XS": ttype([Bd, I]), "HT": ttype([Bd, H])}
-        XT = ttype([Td, Bd, I] if axis == 0 else [Bd, Td, I])
-        YT = ttype([Td, Bd, H] if axis == 0 else [Bd, Td, H])
+                  "XS": tensor_type([Bd, I]), "HT": tensor_type([Bd, H])}
+        XT = tensor_type([Td, Bd, I] if axis == 0 else [Bd, Td, I])
+        YT = tensor_type([Td, Bd, H] if axis == 0 else [Bd, Td, H])
         args, ops, _ = body(shapes)
 
         self.main.append("")
@@ -373,21 +329,17 @@ class TestFile:
             "" if lens_arr is None else " seq_lens(%%lens : %s)" % operands[-1][1],
             " {%s}" % ", ".join(attrs) if attrs else "",
             ", ".join(result_types))
-        self.funcs += [
-            "func.func %s(%s) -> (%s) {" % (
-                fn, ", ".join("%s: %s" % (n, t) for n, (_, t) in zip(names, operands)),
-                ", ".join(result_types)),
-            "  " + head,
-            "  ^bb0(%s):" % args] + ["    " + o for o in ops] + [
-            "  }",
-            "  return %%res#0, %%res#1 : %s" % ", ".join(result_types),
-            "}", ""]
-        r = self.fresh("r")
-        self.main.append("%s:2 = call %s(%s) : (%s) -> (%s)" % (
-            r, fn, ", ".join(v for v, _ in operands),
-            ", ".join(t for _, t in operands), ", ".join(result_types)))
-        for k, (typ, want) in enumerate(zip(result_types, expected)):
-            self.print("%s#%d" % (r, k), typ, np.asarray(want))
+        types = [t for _, t in operands]
+        self.funcs += mlirgen.func_def(
+            fn, names, types, result_types,
+            [head, "^bb0(%s):" % args] + ["  " + o for o in ops] + ["}"],
+            ["%res#0", "%res#1"])
+        line, results = mlirgen.call(self.fresh("r"), fn,
+                                     [v for v, _ in operands], types,
+                                     result_types)
+        self.main.append(line)
+        for r, typ, want in zip(results, result_types, expected):
+            self.print(r, typ, want)
 
     def siblings_case(self, comment, rng, M, K, widths, dynamic):
         """Matmuls of one x [M, K] by matrices [K, N_i] (`widths`), each onto
@@ -415,37 +367,27 @@ class TestFile:
                 % (i, i, types[0], types[1 + i], i, types[1 + n + i],
                    types[1 + n + i]) for i in range(n)]
         result_types = types[1 + n:]
-        self.funcs += [
-            "func.func %s(%s) -> (%s) {" % (
-                fn, ", ".join("%s: %s" % (a, t) for a, t in zip(names, types)),
-                ", ".join(result_types))] + ["  " + l for l in body] + [
-            "  return %s : %s" % (", ".join("%%y%d" % i for i in range(n)),
-                                  ", ".join(result_types)),
-            "}", ""]
-        r = self.fresh("r")
-        self.main.append("%s:%d = call %s(%s) : (%s) -> (%s)" % (
-            r, n, fn, ", ".join(v for v, _ in operands), ", ".join(types),
-            ", ".join(result_types)))
-        for k, (typ, want) in enumerate(zip(result_types, expected)):
-            self.print("%s#%d" % (r, k), typ, want)
+        self.funcs += mlirgen.func_def(fn, names, types, result_types, body,
+                                       ["%%y%d" % i for i in range(n)])
+        line, results = mlirgen.call(self.fresh("r"), fn,
+                                     [v for v, _ in operands], types,
+                                     result_types)
+        self.main.append(line)
+        for r, typ, want in zip(results, result_types, expected):
+            self.print(r, typ, want)
 
     def write(self):
         passes = ["", " --recur-hoist-invariants", " --recur-fuse-gates",
                   " --recur-hoist-invariants --recur-fuse-gates"]
-        lines = ["// RUN: recur-opt %%s%s --recur-reference-to-llvm | "
-                 "%%recur-runner | %%numcheck" % p for p in passes]
-        lines += ["// RUN: recur-opt %s --recur-hoist-invariants "
-                  "--recur-fuse-gates | FileCheck %s"]
-        lines += [
-            "//",
-            "// Generated by %s; do not edit. Regenerate with" % SCRIPT,
-            "//   /usr/bin/python3 %s" % SCRIPT,
-            "// Expected values: numpy (float64) from the recurrences' equations.",
-            "//"]
-        lines += ["// " + l if l else "//" for l in self.summary.strip().splitlines()]
+        runs = ["// RUN: recur-opt %%s%s --recur-reference-to-llvm | "
+                "%%recur-runner | %%numcheck" % p for p in passes]
+        runs += ["// RUN: recur-opt %s --recur-hoist-invariants "
+                 "--recur-fuse-gates | FileCheck %s"]
+        lines = mlirgen.header(SCRIPT, "the recurrences' equations",
+                               self.summary, runs)
         lines += [""] + self.expects + [""]
-        lines += ["// " + l for l in self.checks.strip().splitlines()]
-        lines += ["", "func.func private @printMemrefF32(tensor<*xf32>)", ""]
+        lines += mlirgen.comment_lines(self.checks)
+        lines += ["", mlirgen.PRINT_DECL, ""]
         lines += self.funcs
         lines += ["func.func @main() {"] + ["  " + l if l else "" for l in self.main]
         lines += ["  return", "}"]

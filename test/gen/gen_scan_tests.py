@@ -14,8 +14,13 @@ same files:
 """
 
 import os
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mlirgen  # noqa: E402  (the shared MLIR writer, next to this script)
+from mlirgen import tensor_type  # noqa: E402
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                        "Passes", "LowerToLoops")
@@ -128,58 +133,11 @@ def f64(a):
 
 
 # ---------------------------------------------------------------------------
-# MLIR emission
+# MLIR emission (the shared pieces are in mlirgen.py)
 # ---------------------------------------------------------------------------
 
-def tensor_type(shape, elem="f32", dynamic=()):
-    dims = ["?" if d in dynamic else str(s) for d, s in enumerate(shape)]
-    return "tensor<" + "".join(d + "x" for d in dims) + elem + ">"
-
-
-def literal(arr):
-    if arr.ndim == 0:
-        return fmt_in(arr.item())
-    return "[" + ", ".join(literal(a) for a in arr) + "]"
-
-
-def fmt_in(v):
-    """The shortest decimal that reads back as the same f32."""
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    return np.format_float_positional(np.float32(v), unique=True, trim="0")
-
-
-def fmt_out(v):
-    return "%.7g" % v
-
-
-class Case:
-    """One case of a test: a comment, its EXPECT lines and its ops."""
-
-    def __init__(self, test, comment):
-        self.test, self.comment = test, comment
-        self.expects, self.ops = [], []
-
-    def name(self, base):
-        self.test.counter += 1
-        return "%%%s%d" % (base, self.test.counter)
-
-    def const(self, arr, elem="f32", dynamic=()):
-        """A dense constant of `arr`, cast to make the `dynamic` dimensions
-        dynamic; returns (value, type)."""
-        static = tensor_type(arr.shape, elem)
-        v = self.name("c")
-        if arr.size == 0:
-            self.ops.append("%s = tensor.empty() : %s" % (v, static))
-        else:
-            self.ops.append("%s = arith.constant dense<%s> : %s"
-                            % (v, literal(arr), static))
-        if not dynamic:
-            return v, static
-        typ = tensor_type(arr.shape, elem, dynamic)
-        d = self.name("d")
-        self.ops.append("%s = tensor.cast %s : %s to %s" % (d, v, static, typ))
-        return d, typ
+class Case(mlirgen.Case):
+    """A case whose op may be outlined into a function of its own."""
 
     def emit(self, operands, build, outlined):
         """Emits the op that `build` makes from the names of `operands`
@@ -196,93 +154,24 @@ class Case:
         lines, results = build(args)
         self.test.counter += 1
         fn = "@case%d" % self.test.counter
-        arg_types = ", ".join(t for _, t in operands)
-        result_types = ", ".join(t for _, t in results)
         first = self.comment.strip().splitlines()[0]
         self.test.funcs += [
-            "// Outlined, so its sizes stay dynamic: " + first,
-            "func.func %s(%s) -> (%s) {" % (fn, ", ".join(
-                "%s: %s" % (a, t) for a, (_, t) in zip(args, operands)),
-                result_types)] + ["  " + l for l in lines] + [
-            "  return %s : %s" % (", ".join(v for v, _ in results),
-                                  result_types),
-            "}", ""]
-        r = self.name("r")
-        n = len(results)
-        self.ops.append("%s%s = call %s(%s) : (%s) -> (%s)" % (
-            r, ":%d" % n if n > 1 else "", fn,
-            ", ".join(v for v, _ in operands), arg_types, result_types))
-        return [r + ("#%d" % k if n > 1 else "") for k in range(n)]
-
-    def print(self, value, typ, expected):
-        """Prints `value`, expecting `expected`; an empty tensor prints its
-        shape instead (printMemrefF32 prints stray values for an empty
-        memref)."""
-        expected = np.asarray(expected, dtype=np.float64)
-        if expected.size == 0:
-            rank = expected.ndim
-            dims = []
-            for d in range(rank):
-                idx, dim, i64, f = (self.name(x) for x in ("i", "dim", "n", "f"))
-                self.ops += [
-                    "%s = arith.constant %d : index" % (idx, d),
-                    "%s = tensor.dim %s, %s : %s" % (dim, value, idx, typ),
-                    "%s = arith.index_cast %s : index to i64" % (i64, dim),
-                    "%s = arith.sitofp %s : i64 to f32" % (f, i64)]
-                dims.append(f)
-            # The shape folds to a constant, which bufferization cannot
-            # pass to the print as it is: print a copy.
-            shape, empty, value = (self.name(x)
-                                   for x in ("shape", "empty", "copy"))
-            typ = tensor_type([rank])
-            self.ops += [
-                "%s = tensor.from_elements %s : %s"
-                % (shape, ", ".join(dims), typ),
-                "%s = tensor.empty() : %s" % (empty, typ),
-                "%s = linalg.copy ins(%s : %s) outs(%s : %s) -> %s"
-                % (value, shape, typ, empty, typ, typ)]
-            expected = np.array(expected.shape, dtype=np.float64)
-        p = self.name("p")
-        self.ops += [
-            "%s = tensor.cast %s : %s to tensor<*xf32>" % (p, value, typ),
-            "call @printMemrefF32(%s) : (tensor<*xf32>) -> ()" % p]
-        self.expects.append(
-            "// EXPECT: shape=[%s] [%s]"
-            % (", ".join(str(s) for s in expected.shape),
-               ", ".join(fmt_out(v) for v in expected.ravel())))
+            "// Outlined, so its sizes stay dynamic: " + first
+        ] + mlirgen.func_def(fn, args, [t for _, t in operands],
+                             [t for _, t in results], lines,
+                             [v for v, _ in results])
+        line, outs = mlirgen.call(self.name("r"), fn,
+                                  [v for v, _ in operands],
+                                  [t for _, t in operands],
+                                  [t for _, t in results])
+        self.ops.append(line)
+        return outs
 
 
-class TestFile:
-    def __init__(self, filename, summary):
-        self.filename, self.summary = filename, summary
-        self.cases, self.funcs, self.counter = [], [], 0
-
-    def case(self, comment):
-        c = Case(self, comment)
-        self.cases.append(c)
-        return c
-
-    def write(self):
-        lines = [
-            "// RUN: %run-reference | %numcheck",
-            "//",
-            "// Generated by %s; do not edit. Regenerate with" % SCRIPT,
-            "//   /usr/bin/python3 %s" % SCRIPT,
-            "// Expected values: numpy (float64) from the op's definition.",
-            "//",
-        ]
-        lines += ["// " + l for l in self.summary.strip().splitlines()]
-        lines += ["", "func.func private @printMemrefF32(tensor<*xf32>)", "",
-                  "func.func @main() {"]
-        for i, c in enumerate(self.cases):
-            if i:
-                lines.append("")
-            lines += ["  // " + l for l in c.comment.strip().splitlines()]
-            lines += ["  " + e for e in c.expects]
-            lines += ["  " + o for o in c.ops]
-        lines += ["  return", "}", ""] + self.funcs
-        with open(os.path.join(OUT_DIR, self.filename), "w") as f:
-            f.write("\n".join(lines))
+class TestFile(mlirgen.TestFile):
+    out_dir = OUT_DIR
+    script = SCRIPT
+    case_class = Case
 
 
 # ---------------------------------------------------------------------------
