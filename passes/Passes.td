@@ -172,4 +172,104 @@ def RecurFuseGates : Pass<"recur-fuse-gates"> {
   ];
 }
 
+def RecurLinearize : Pass<"recur-linearize"> {
+  let summary = "Rewrite recurrences that are affine in their state as linear scans";
+  let description = [{
+    Uses the affine decomposition analysis (passes/Analysis): a
+    `recur.recurrence` whose next states are `A(x_t) h + b(x_t)` becomes
+
+    - a stateless `recur.recurrence` (a map over the same sequences and
+      captures) computing, for every step, the coefficients of `A_t` --
+      built exactly from the linear operator the analysis tracked (factors
+      of the body's state-independent values), not by differencing -- and
+      `b_t`, the body evaluated with the states at zero (work that is exactly
+      linear in the state is skipped there);
+    - one `recur.linear_scan` per linear system (states that feed each other
+      form one system), with the detected structure (`scalar`, `diagonal`,
+      `identity_plus_low_rank`, `dense`) and `batch_dims`, and the original
+      `init`, `reverse`, `time_axis` and `seq_lens`. A system whose matrix
+      acts on a dimension after one its coefficients depend on gets its
+      state dimensions permuted; coupled states of one shape are stacked
+      along a new dimension (a small dense block per element). Inits and
+      results are reshaped in and out;
+    - for step outputs: an output that is a next state is the scan's stacked
+      states; any other is a second map computing it from h_t (the scanned
+      states) and, when it reads them, h_{t-1} (the scanned states shifted
+      by one step, `init` first -- last in reverse, and at each entry's own
+      first step under `seq_lens`). That map carries `seq_lens`, so inactive
+      steps output zero, as in the original.
+
+    Recurrences that are not affine, or whose structure `recur.linear_scan`
+    cannot express, are left alone (--recur-explain says why).
+
+    ```mlir
+    // before: h_next = (1 - z_t) * h + z_t * c_t
+    %hT, %hs = recur.recurrence init(%h0) seq(%x) captures(%wz, %wh) {
+      ... %keep = arith.subf %ones, %z   %old = arith.mulf %keep, %h ...
+    }
+    // after
+    %ab:2 = recur.recurrence seq(%x) captures(%wz, %wh) {
+      ... recur.yield %keep, %new   // a_t = 1 - z_t, b_t = z_t * c_t
+    }
+    %hs, %hT = recur.linear_scan diagonal a(%ab#0) b(%ab#1) init(%h0)
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def RecurExplain : Pass<"recur-explain"> {
+  let summary = "Report, per recurrence, its classification and strategy";
+  let description = [{
+    Emits one remark per recurrence-like op (every op with the
+    RecurrenceOpInterface), at the op, and changes nothing. The format is
+    stable; each remark is one of
+
+    ```
+    recurrence: linear, structure=S, batch_dims=N[, rank=R][, permutation=[..]]
+        [, stacked at dim D], strategy=scan (WHAT)
+    recurrence: linear, systems=K, strategy=scan (states [..]: structure=S,
+        batch_dims=N; states [..]: ...)
+    recurrence: linear, structure=unsupported, strategy=sequential (WHY)
+    recurrence: linear, strategy=sequential (the body has side effects)
+    recurrence: nonlinear (OP at FILE:LINE:COL depends on state #I[: DETAIL]),
+        strategy=sequential (Newton not available yet)
+    recurrence: stateless, strategy=map (no state carried between steps)
+    ```
+
+    (each on one line). S is a `recur.linear_scan` structure, N its
+    `batch_dims`; WHAT spells the transition (`h_next = a(x_t) * h + b(x_t),
+    elementwise` for diagonal, and so on); OP is the first operation, in body
+    order, where a value that depends on state #I enters something that is
+    not linear in it. `recur.linear_scan` reports its own structure
+    (`strategy=scan (already a linear scan)`); the named cells report
+    `nonlinear (recur.lstm: activation sigmoid of a gate that depends on the
+    hidden state)` (an RNN whose activations are all Affine is linear).
+
+    ```
+    model.mlir:12:8: remark: recurrence: linear, structure=diagonal,
+        batch_dims=0, strategy=scan (h_next = a(x_t) * h + b(x_t), elementwise)
+    ```
+  }];
+}
+
+def RecurTestAffineDecomposition : Pass<"recur-test-affine-decomposition"> {
+  let summary = "Test pass: print the affine decomposition of each recurrence";
+  let description = [{
+    Emits remarks per `recur.recurrence` with what the state-dependence and
+    affine-decomposition analyses found, for lit tests of the analyses
+    (-verify-diagnostics):
+
+    ```
+    state #I: depends on states [..]; affine, K linear term(s)
+    state #I: depends on states [..]; not affine (OBSTACLE)
+    output #K: depends on states [..]
+    system [..]: structure=S, batch_dims=N[, rank=R][, permutation=[..]][, stacked at dim D]
+    system [..]: unsupported (WHY)
+    ```
+  }];
+}
+
 #endif // RECUR_PASSES_TD

@@ -119,6 +119,34 @@ struct LowerRecurrence : OpRewritePattern<RecurrenceOp> {
 
     Value lens = op.getSeqLens();
     bool reverse = op.getReverse();
+
+    // Without states every step is independent (a map over time, as the
+    // rewrites produce for coefficients and outputs): all steps in parallel.
+    // A body with side effects keeps its sequential order.
+    if (numStates == 0 && isMemoryEffectFree(op.getOperation())) {
+      auto forall = scf::ForallOp::create(
+          rewriter, loc, ArrayRef<OpFoldResult>{numSteps}, iterInits,
+          /*mapping=*/std::nullopt);
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(forall.getTerminator());
+      Value t = forall.getInductionVar(0);
+      SmallVector<Value> args;
+      for (Value seq : op.getSequences())
+        args.push_back(extractTimeStep(rewriter, loc, seq, axis, t));
+      llvm::append_range(args, op.getCaptures());
+      SmallVector<Value> yielded = inlineBlock(rewriter, body, args);
+      for (Value &y : yielded)
+        if (lens)
+          y = selectWhere(rewriter, loc,
+                          createActiveMask(rewriter, loc, lens, t, y), y,
+                          createZerosLike(rewriter, loc, y));
+      for (auto [y, out] : llvm::zip(yielded, forall.getRegionIterArgs()))
+        insertTimeStepInParallel(rewriter, loc, forall.getTerminator(), y, out,
+                                 axis, t);
+      rewriter.replaceOp(op, forall.getResults());
+      return success();
+    }
+
     auto loop = scf::ForOp::create(
         rewriter, loc, c0, numSteps, c1, iterInits,
         [&](OpBuilder &b, Location loc, Value i, ValueRange iter) {

@@ -72,6 +72,21 @@ Value recur::insertTimeStep(OpBuilder &b, Location loc, Value step, Value seq,
                                        strides);
 }
 
+void recur::insertTimeStepInParallel(OpBuilder &b, Location loc,
+                                     scf::InParallelOp terminator, Value step,
+                                     Value seq, int64_t timeAxis, Value t) {
+  auto seqType = cast<RankedTensorType>(seq.getType());
+  for (int64_t d = 0; d < seqType.getRank(); ++d)
+    if (d != timeAxis && seqType.getDimSize(d) == 0)
+      return; // nothing to write into an empty step (see extractTimeStep)
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  stepSliceParams(b, loc, seq, timeAxis, t, offsets, sizes, strides);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(terminator.getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, step, seq, offsets, sizes,
+                                        strides);
+}
+
 Value recur::createZeros(OpBuilder &b, Location loc, RankedTensorType type,
                          ValueRange dynamicSizes) {
   Value empty = tensor::EmptyOp::create(b, loc, type, dynamicSizes);

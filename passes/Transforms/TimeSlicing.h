@@ -9,6 +9,7 @@
 #ifndef RECUR_PASSES_TRANSFORMS_TIMESLICING_H
 #define RECUR_PASSES_TRANSFORMS_TIMESLICING_H
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
@@ -27,6 +28,14 @@ mlir::Value extractTimeStep(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value insertTimeStep(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value step, mlir::Value seq, int64_t timeAxis,
                            mlir::Value t);
+
+/// Writes `step` into the shared output `seq` of an scf.forall at step `t`
+/// along `timeAxis`: the slice's sizes are computed at the builder's
+/// insertion point, the write goes into the forall's `terminator`.
+void insertTimeStepInParallel(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::scf::InParallelOp terminator,
+                              mlir::Value step, mlir::Value seq,
+                              int64_t timeAxis, mlir::Value t);
 
 /// A tensor of `type` whose dynamic dimensions are `dynamicSizes`, filled
 /// with zero.

@@ -172,15 +172,16 @@ func.func @no_outputs(%h0: tensor<4xf32>, %x: tensor<?x4xf32>) -> tensor<4xf32> 
 
 // -----
 
-// No init: only stacked outputs travel through the loop.
+// No init (a map over time): every step is independent, so the steps run
+// as one scf.forall writing the stacked outputs in parallel.
 // CHECK-LABEL: func.func @no_init(
 // CHECK-SAME:    %[[X:.*]]: tensor<6x2xf32>)
 // CHECK:         %[[ZEROS:.*]] = linalg.fill {{.*}} -> tensor<6x2xf32>
-// CHECK:         %[[R:.*]] = scf.for %[[I:.*]] = {{.*}} iter_args(%[[OUT:.*]] = %[[ZEROS]]) -> (tensor<6x2xf32>)
-// CHECK:           %[[XT:.*]] = tensor.extract_slice %[[X]][%[[I]], 0] [1, 2] [1, 1]
+// CHECK:         %[[R:.*]] = scf.forall (%[[T:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %[[ZEROS]]) -> (tensor<6x2xf32>)
+// CHECK:           %[[XT:.*]] = tensor.extract_slice %[[X]][%[[T]], 0] [1, 2] [1, 1]
 // CHECK:           %[[Y:.*]] = math.tanh %[[XT]] : tensor<2xf32>
-// CHECK:           %[[W:.*]] = tensor.insert_slice %[[Y]] into %[[OUT]][%[[I]], 0] [1, 2] [1, 1]
-// CHECK:           scf.yield %[[W]] : tensor<6x2xf32>
+// CHECK:           scf.forall.in_parallel
+// CHECK:             tensor.parallel_insert_slice %[[Y]] into %[[OUT]][%[[T]], 0] [1, 2] [1, 1]
 // CHECK:         return %[[R]] : tensor<6x2xf32>
 // CHECK-NOT:     recur.
 func.func @no_init(%x: tensor<6x2xf32>) -> tensor<6x2xf32> {

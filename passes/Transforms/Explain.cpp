@@ -1,0 +1,128 @@
+//===- Explain.cpp - the explain report -----------------------------------===//
+//
+// --recur-explain: one remark per recurrence-like op saying whether it is
+// linear in its state, with which structure, and what the compiler will do
+// with it. The format is documented in Passes.td and kept stable: tools and
+// tests read it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Analysis/AffineDecomposition.h"
+#include "passes/Passes.h"
+
+namespace recur {
+#define GEN_PASS_DEF_RECUREXPLAIN
+#include "passes/Passes.h.inc"
+} // namespace recur
+
+using namespace mlir;
+using namespace recur;
+
+namespace {
+
+constexpr const char *kSequential =
+    "strategy=sequential (Newton not available yet)";
+
+/// What the transition of `system` is, in words.
+std::string whatItIs(const LinearSystem &system) {
+  std::string s;
+  switch (system.structure) {
+  case Structure::scalar:
+    s = "h_next = a(x_t) h + b(x_t), one a per batch entry";
+    break;
+  case Structure::diagonal:
+    s = "h_next = a(x_t) * h + b(x_t), elementwise";
+    break;
+  case Structure::block_diagonal:
+    s = "h_next = A(x_t) h + b(x_t), A block-diagonal";
+    break;
+  case Structure::identity_plus_low_rank:
+    s = "h_next = (I + u(x_t) v(x_t)^T) h + b(x_t)";
+    break;
+  case Structure::dense:
+    s = "h_next = A(x_t) h + b(x_t), A dense";
+    break;
+  }
+  if (system.isStacked())
+    s += "; coupled states stacked along a new dimension";
+  if (system.isPermuted())
+    s += "; state dimensions permuted";
+  return s;
+}
+
+std::string explainRecurrence(RecurrenceOp op) {
+  if (op.getNumStates() == 0)
+    return "recurrence: stateless, strategy=map (no state carried between "
+           "steps)";
+  AffineDecomposition decomposition(op);
+  if (std::optional<AffineObstacle> o = decomposition.getFirstObstacle())
+    return "recurrence: nonlinear (" + o->describe() + "), " + kSequential;
+  ArrayRef<LinearSystem> systems = decomposition.getSystems();
+  for (const LinearSystem &system : systems)
+    if (!system.isSupported())
+      return "recurrence: linear, structure=unsupported, strategy=sequential "
+             "(" +
+             system.unsupported + ")";
+  if (hasSideEffects(op))
+    return "recurrence: linear, strategy=sequential (the body has side "
+           "effects)";
+  if (systems.size() == 1)
+    return "recurrence: linear, " + systems[0].describe() +
+           ", strategy=scan (" + whatItIs(systems[0]) + ")";
+  std::string s =
+      "recurrence: linear, systems=" + std::to_string(systems.size()) +
+      ", strategy=scan (";
+  for (auto [i, system] : llvm::enumerate(systems)) {
+    llvm::SmallBitVector states(op.getNumStates());
+    for (unsigned st : system.states)
+      states.set(st);
+    s += (i ? "; " : "") + std::string("states ") + formatStateSet(states) +
+         ": " + system.describe();
+  }
+  return s + ")";
+}
+
+/// Named cells: an RNN whose activations are all Affine is linear in its
+/// state; every other cell applies a nonlinear activation to something that
+/// depends on the hidden state.
+std::string explainCell(Operation *op) {
+  StringRef name = op->getName().getStringRef();
+  SmallVector<StringRef> activations;
+  if (auto list = op->getAttrOfType<ArrayAttr>("activations"))
+    for (Attribute a : list)
+      activations.push_back(cast<StringAttr>(a).getValue());
+  bool allAffine =
+      !activations.empty() && llvm::all_of(activations, [](StringRef a) {
+        return a.equals_insensitive("affine");
+      });
+  if (isa<RNNOp>(op) && allAffine)
+    return "recurrence: linear (" + name.str() +
+           " with Affine activations), strategy=sequential (run "
+           "--recur-decompose-cells, then --recur-linearize)";
+  std::string first = activations.empty()
+                          ? (isa<RNNOp>(op) ? "Tanh" : "Sigmoid")
+                          : activations.front().str();
+  return "recurrence: nonlinear (" + name.str() + ": activation " + first +
+         " of a gate that depends on the hidden state), " + kSequential;
+}
+
+struct RecurExplainPass : recur::impl::RecurExplainBase<RecurExplainPass> {
+  void runOnOperation() override {
+    getOperation()->walk([](RecurrenceOpInterface iface) {
+      Operation *op = iface.getOperation();
+      std::string msg;
+      if (auto rec = dyn_cast<RecurrenceOp>(op))
+        msg = explainRecurrence(rec);
+      else if (auto scan = dyn_cast<LinearScanOp>(op))
+        msg = "recurrence: linear, structure=" +
+              stringifyStructure(scan.getStructure()).str() +
+              ", batch_dims=" + std::to_string(scan.getBatchDims()) +
+              ", strategy=scan (already a linear scan)";
+      else
+        msg = explainCell(op);
+      op->emitRemark(msg);
+    });
+  }
+};
+
+} // namespace
