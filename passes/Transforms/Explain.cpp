@@ -120,7 +120,9 @@ struct RecurExplainPass : recur::impl::RecurExplainBase<RecurExplainPass> {
               ", strategy=scan (already a linear scan)";
       else
         msg = explainCell(op);
-      op->emitRemark(msg);
+      // A remark at the op's location alone: the report is one line per
+      // recurrence, without a dump of the op.
+      emitRemark(op->getLoc(), msg);
     });
   }
 };
