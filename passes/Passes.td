@@ -220,6 +220,35 @@ def RecurLinearize : Pass<"recur-linearize"> {
   ];
 }
 
+def RecurLowerScans : Pass<"recur-lower-scans"> {
+  let summary = "Lower linear scans and scans to a chunked two-level parallel scan";
+  let description = [{
+    Splits the time axis into chunks of `chunk-size` steps. Phase 1 scans
+    every chunk independently (in parallel, `scf.forall`), from the identity,
+    keeping each chunk's summary (its composed transition and its final
+    value). Phase 2 scans the chunk summaries sequentially (T / chunk-size
+    steps). Phase 3 fixes every chunk up with the carry from the chunks before
+    it (in parallel). Correct for any T (1, primes, T < chunk-size), reverse,
+    initial states and sequence lengths. No loop over all T steps remains.
+
+    ```mlir
+    %hs, %hT = recur.linear_scan diagonal a(%a) b(%b) init(%h0) ...
+    // becomes
+    scf.forall (%c) in (%numChunks) { ... scf.for over the chunk's steps ... }
+    scf.for %c = 0 to %numChunks { ... carries ... }
+    scf.forall (%c) in (%numChunks) { ... fix-up ... }
+    ```
+  }];
+  let options = [
+    Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"64",
+           "Steps per chunk (the sequential work of one parallel task)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def RecurExplain : Pass<"recur-explain"> {
   let summary = "Report, per recurrence, its classification and strategy";
   let description = [{

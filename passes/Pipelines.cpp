@@ -28,7 +28,45 @@ static constexpr const char *kReferenceToLLVM =
     "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
     "convert-to-llvm,reconcile-unrealized-casts";
 
+namespace {
+/// Options of the parallelizing pipelines.
+struct ParallelizeOptions : PassPipelineOptions<ParallelizeOptions> {
+  Option<int64_t> chunkSize{*this, "chunk-size",
+                            llvm::cl::desc("Steps per chunk of the scans"),
+                            llvm::cl::init(64)};
+};
+} // namespace
+
+/// The target-independent rewrites, in the order they need: cells become
+/// recurrences; affine recurrences become linear scans (before gate fusion,
+/// whose fused regions the affine analysis does not see through); what is
+/// left of the bodies loses its state-independent work; scans become chunked
+/// parallel scans. Nonlinear recurrences stay sequential (Newton is later).
+static void buildParallelize(OpPassManager &pm,
+                             const ParallelizeOptions &options) {
+  std::string pipeline =
+      "recur-decompose-cells,recur-linearize,recur-hoist-invariants,"
+      "recur-fuse-gates,canonicalize,cse,recur-lower-scans{chunk-size=" +
+      std::to_string(options.chunkSize) + "},canonicalize,cse";
+  if (failed(parsePassPipeline(pipeline, pm)))
+    llvm::report_fatal_error("recur-parallelize: bad pipeline");
+}
+
 void recur::registerRecurPipelines() {
+  PassPipelineRegistration<ParallelizeOptions>(
+      "recur-parallelize",
+      "Find each recurrence's structure and rewrite it into parallel form "
+      "(decompose cells, linearize, hoist, fuse gates, chunked scans)",
+      buildParallelize);
+  PassPipelineRegistration<ParallelizeOptions>(
+      "recur-parallel-to-llvm",
+      "--recur-parallelize, then what is left to loops and everything to the "
+      "LLVM dialect (for mlir-runner)",
+      [](OpPassManager &pm, const ParallelizeOptions &options) {
+        buildParallelize(pm, options);
+        if (failed(parsePassPipeline(kReferenceToLLVM, pm)))
+          llvm::report_fatal_error("recur-parallel-to-llvm: bad pipeline");
+      });
   PassPipelineRegistration<>(
       "recur-reference-to-llvm",
       "Lower recur ops to sequential loops and everything to the LLVM dialect "

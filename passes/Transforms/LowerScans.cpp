@@ -1,0 +1,702 @@
+//===- LowerScans.cpp - chunked two-level parallel scans ------------------===//
+//
+// Lowers recur.linear_scan and recur.scan to a chunked scan on tensors: every
+// chunk's summary in parallel (scf.forall), a sequential scan of the C chunk
+// summaries, and every chunk recomputed from its carry in parallel. The work
+// inside a chunk stays a recur op on the chunk's slice (marked so it is not
+// chunked again), which --recur-lower-to-loops turns into a loop of chunk
+// length: the reference lowering is reused, not rewritten.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/Recur/IR/RecurOps.h"
+#include "passes/Passes.h"
+#include "passes/Transforms/TimeSlicing.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+namespace recur {
+#define GEN_PASS_DEF_RECURLOWERSCANS
+#include "passes/Passes.h.inc"
+} // namespace recur
+
+using namespace mlir;
+using namespace recur;
+
+namespace {
+
+/// Marks the recur ops this pass creates. They scan one chunk or the chunk
+/// summaries, and chunking them again would only add overhead, so the
+/// patterns skip them (and a second run of the pass is a no-op).
+constexpr StringLiteral kChunkLocalAttr = "recur.chunk_local";
+
+template <typename OpTy> OpTy markChunkLocal(OpTy op) {
+  op->setAttr(kChunkLocalAttr, UnitAttr::get(op->getContext()));
+  return op;
+}
+
+//===----------------------------------------------------------------------===//
+// Chunks of the time axis
+//===----------------------------------------------------------------------===//
+
+/// Whether the types say the op's T steps fit in one chunk: then chunking
+/// would only add work (a summary nobody needs), and the op is left alone.
+bool fitsInOneChunk(ValueRange seqs, int64_t timeAxis, int64_t size) {
+  return llvm::any_of(seqs, [&](Value seq) {
+    int64_t steps = cast<RankedTensorType>(seq.getType()).getDimSize(timeAxis);
+    return !ShapedType::isDynamic(steps) && steps <= size;
+  });
+}
+
+/// The time axis of T steps cut into C = ceil(T / size) chunks; chunk c
+/// covers steps [c*size, min((c+1)*size, T)).
+struct ChunkGrid {
+  Value numSteps, numChunks;
+  int64_t size;
+  /// The length of every chunk when the types say it (T a multiple of the
+  /// size), else dynamic (the last chunk may be shorter).
+  int64_t staticLen;
+  /// Chunks (and the steps inside them) run from the last to the first.
+  bool reverse;
+};
+
+/// One chunk, as the body of the scf.forall over chunks sees it.
+struct Chunk {
+  Value index, start, len;
+};
+
+ChunkGrid makeChunkGrid(OpBuilder &b, Location loc, ValueRange seqs,
+                        int64_t timeAxis, int64_t size, bool reverse) {
+  ChunkGrid grid{nullptr, nullptr, size, ShapedType::kDynamic, reverse};
+  int64_t steps = ShapedType::kDynamic;
+  for (Value seq : seqs) {
+    int64_t dim = cast<RankedTensorType>(seq.getType()).getDimSize(timeAxis);
+    if (!ShapedType::isDynamic(dim))
+      steps = dim;
+  }
+  if (ShapedType::isDynamic(steps)) {
+    grid.numSteps = getDimValue(b, loc, seqs.front(), timeAxis);
+    Value sizeValue = arith::ConstantIndexOp::create(b, loc, size);
+    grid.numChunks =
+        arith::CeilDivUIOp::create(b, loc, grid.numSteps, sizeValue);
+    return grid;
+  }
+  grid.numSteps = arith::ConstantIndexOp::create(b, loc, steps);
+  grid.numChunks =
+      arith::ConstantIndexOp::create(b, loc, llvm::divideCeil(steps, size));
+  if (steps % size == 0)
+    grid.staticLen = size;
+  return grid;
+}
+
+Chunk makeChunk(OpBuilder &b, Location loc, const ChunkGrid &grid,
+                Value index) {
+  Value size = arith::ConstantIndexOp::create(b, loc, grid.size);
+  Value start = arith::MulIOp::create(b, loc, index, size);
+  Value len;
+  if (ShapedType::isDynamic(grid.staticLen)) {
+    Value left = arith::SubIOp::create(b, loc, grid.numSteps, start);
+    len = arith::MinUIOp::create(b, loc, size, left);
+  } else {
+    len = arith::ConstantIndexOp::create(b, loc, grid.staticLen);
+  }
+  return {index, start, len};
+}
+
+/// Whether `chunk` is the one the scan starts with: chunk 0, or C-1 in
+/// reverse.
+Value isFirstChunk(OpBuilder &b, Location loc, const ChunkGrid &grid,
+                   const Chunk &chunk) {
+  Value first = arith::ConstantIndexOp::create(b, loc, 0);
+  if (grid.reverse)
+    first = arith::SubIOp::create(b, loc, grid.numChunks,
+                                  arith::ConstantIndexOp::create(b, loc, 1));
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, chunk.index,
+                               first);
+}
+
+/// The chunk scanned just before `chunk`: c-1, or c+1 in reverse.
+Value previousChunk(OpBuilder &b, Location loc, const ChunkGrid &grid,
+                    const Chunk &chunk) {
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  if (grid.reverse)
+    return arith::AddIOp::create(b, loc, chunk.index, one);
+  return arith::SubIOp::create(b, loc, chunk.index, one);
+}
+
+/// The sizes of `value`'s dimensions, with `axis` (the time axis) removed.
+SmallVector<OpFoldResult> stepSizes(OpBuilder &b, Location loc, Value value,
+                                    int64_t axis) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
+  sizes.erase(sizes.begin() + axis);
+  return sizes;
+}
+
+/// `stepSizes` with a time axis of `len` steps inserted at `axis`.
+SmallVector<OpFoldResult> stackSizes(ArrayRef<OpFoldResult> stepSizes,
+                                     int64_t axis, OpFoldResult len) {
+  SmallVector<OpFoldResult> sizes(stepSizes);
+  sizes.insert(sizes.begin() + axis, len);
+  return sizes;
+}
+
+/// A tensor of the given sizes filled with `value`.
+Value createFilled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   Type elemType, double value) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, elemType);
+  Value scalar =
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(elemType, value));
+  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
+/// Identity matrices over the last two dimensions of the given sizes.
+Value createIdentity(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                     Type elemType) {
+  SmallVector<Value> dynamic;
+  SmallVector<int64_t> shape;
+  dispatchIndexOpFoldResults(sizes, dynamic, shape);
+  auto type = RankedTensorType::get(shape, elemType);
+  return tensor::GenerateOp::create(
+      b, loc, type, dynamic,
+      [&](OpBuilder &nb, Location nloc, ValueRange indices) {
+        size_t rank = indices.size();
+        Value diag =
+            arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::eq,
+                                  indices[rank - 2], indices[rank - 1]);
+        Value one =
+            arith::ConstantOp::create(nb, nloc, nb.getFloatAttr(elemType, 1.0));
+        Value zero =
+            arith::ConstantOp::create(nb, nloc, nb.getFloatAttr(elemType, 0.0));
+        Value v = arith::SelectOp::create(nb, nloc, diag, one, zero);
+        tensor::YieldOp::create(nb, nloc, v);
+      });
+}
+
+/// The chunk's steps of `seq` along `axis`.
+Value sliceChunk(OpBuilder &b, Location loc, Value seq, int64_t axis,
+                 Value start, Value len) {
+  auto rank = cast<RankedTensorType>(seq.getType()).getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, seq);
+  offsets[axis] = getAsOpFoldResult(start);
+  sizes[axis] = getAsOpFoldResult(len);
+  return tensor::ExtractSliceOp::create(b, loc, seq, offsets, sizes, strides);
+}
+
+/// Step `t` of `seq` along `axis`, the time axis removed. Unlike a
+/// rank-reducing extract_slice (extractTimeStep), this survives MLIR 22's
+/// canonicalizer when `t` folds to a constant and a unit dimension precedes
+/// `axis`: it re-infers the dropped dimension as the first unit one and
+/// reads the wrong slice (llvm/llvm-project#178118). So: a slice of one step,
+/// then the unit time dimension collapsed into a neighbour.
+Value extractStepRobust(OpBuilder &b, Location loc, Value seq, int64_t axis,
+                        Value t) {
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value slice = sliceChunk(b, loc, seq, axis, t, one);
+  int64_t rank = cast<RankedTensorType>(slice.getType()).getRank();
+  int64_t partner = axis > 0 ? axis - 1 : axis + 1;
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d == axis)
+      continue;
+    if (d == partner)
+      reassociation.push_back({std::min(d, axis), std::max(d, axis)});
+    else
+      reassociation.push_back({d});
+  }
+  return tensor::CollapseShapeOp::create(b, loc, slice, reassociation);
+}
+
+/// Sequence lengths relative to a chunk starting at step `start`: step j of
+/// the chunk is active where start + j < lens[b], i.e. j < lens[b] - start.
+Value chunkSeqLens(OpBuilder &b, Location loc, Value lens, Value start) {
+  if (!lens)
+    return nullptr;
+  auto type = cast<RankedTensorType>(lens.getType());
+  Value offset =
+      arith::IndexCastOp::create(b, loc, type.getElementType(), start);
+  SmallVector<Value> dynamic;
+  if (type.isDynamicDim(0))
+    dynamic.push_back(tensor::DimOp::create(b, loc, lens, 0));
+  Value splat = tensor::SplatOp::create(b, loc, type, offset, dynamic);
+  return arith::SubIOp::create(b, loc, lens, splat);
+}
+
+/// Where a value computed for a chunk lands in a shared output of the
+/// scf.forall over chunks.
+enum class Placement {
+  /// A step-shaped chunk summary, at the chunk's index along axis 0.
+  Summary,
+  /// The chunk's steps, at the chunk's start along the time axis.
+  Steps,
+};
+
+struct ChunkOutput {
+  Value dest;
+  Placement placement;
+  int64_t axis;
+};
+
+/// Builds an scf.forall over the chunks whose shared outputs are `outputs`;
+/// `body` computes, for one chunk, one value per output.
+SmallVector<Value> forEachChunk(
+    OpBuilder &b, Location loc, const ChunkGrid &grid,
+    ArrayRef<ChunkOutput> outputs,
+    function_ref<SmallVector<Value>(OpBuilder &, const Chunk &)> body) {
+  SmallVector<Value> dests;
+  for (const ChunkOutput &out : outputs)
+    dests.push_back(out.dest);
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{getAsOpFoldResult(grid.numChunks)}, dests,
+      std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Chunk chunk = makeChunk(b, loc, grid, forall.getInductionVar(0));
+  SmallVector<Value> values = body(b, chunk);
+  assert(values.size() == outputs.size() && "one value per chunk output");
+
+  // Slice parameters first: only the inserts may go in the terminator.
+  SmallVector<SmallVector<OpFoldResult>> offsets, sizes;
+  for (auto [value, out] : llvm::zip(values, outputs)) {
+    int64_t rank = cast<RankedTensorType>(out.dest.getType()).getRank();
+    SmallVector<OpFoldResult> off(rank, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> sz = tensor::getMixedSizes(b, loc, value);
+    if (out.placement == Placement::Summary) {
+      off[out.axis] = chunk.index;
+      sz.insert(sz.begin() + out.axis, b.getIndexAttr(1));
+    } else {
+      off[out.axis] = getAsOpFoldResult(chunk.start);
+      sz[out.axis] = getAsOpFoldResult(chunk.len);
+    }
+    offsets.push_back(off);
+    sizes.push_back(sz);
+  }
+  b.setInsertionPointToStart(&forall.getTerminator().getRegion().front());
+  for (auto [k, value] : llvm::enumerate(values)) {
+    SmallVector<OpFoldResult> strides(offsets[k].size(), b.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(b, loc, value,
+                                          forall.getRegionIterArgs()[k],
+                                          offsets[k], sizes[k], strides);
+  }
+  return SmallVector<Value>(forall.getResults());
+}
+
+/// The carry into every chunk, stacked along axis 0 (C+1 entries): `after`
+/// holds each chunk's final value (C entries, the inclusive scan of the
+/// summaries) and `init` is the carry into the first chunk. The carry into
+/// chunk c is at index c, or c+1 in reverse (see `carryOf`).
+Value stackCarries(OpBuilder &b, Location loc, Value after, Value init,
+                   const ChunkGrid &grid) {
+  SmallVector<OpFoldResult> step = stepSizes(b, loc, after, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  OpFoldResult count = getAsOpFoldResult(
+      b.createOrFold<arith::AddIOp>(loc, grid.numChunks, one));
+  Value stacked = tensor::EmptyOp::create(
+      b, loc, stackSizes(step, 0, count),
+      cast<RankedTensorType>(init.getType()).getElementType());
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value initAt = grid.reverse ? grid.numChunks : zero;
+  Value afterAt = grid.reverse ? zero : one;
+  stacked = insertTimeStep(b, loc, init, stacked, 0, initAt);
+  SmallVector<OpFoldResult> offsets(step.size() + 1, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(step.size() + 1, b.getIndexAttr(1));
+  offsets[0] = getAsOpFoldResult(afterAt);
+  return tensor::InsertSliceOp::create(b, loc, after, stacked, offsets,
+                                       tensor::getMixedSizes(b, loc, after),
+                                       strides);
+}
+
+/// The carry into `chunk` out of `stackCarries`' result.
+Value carryOf(OpBuilder &b, Location loc, Value carries, const Chunk &chunk,
+              const ChunkGrid &grid) {
+  Value at = chunk.index;
+  if (grid.reverse)
+    at = arith::AddIOp::create(b, loc, at,
+                               arith::ConstantIndexOp::create(b, loc, 1));
+  return extractTimeStep(b, loc, carries, 0, at);
+}
+
+//===----------------------------------------------------------------------===//
+// recur.linear_scan
+//===----------------------------------------------------------------------===//
+
+/// `step` (a step slice) as a sequence of one step along axis 0. (Axis 0,
+/// whatever the op's time axis: dropping a leading unit dimension is the
+/// rank reduction MLIR 22's extract_slice canonicalizer infers anyway, see
+/// llvm/llvm-project#178118, while another unit dimension before the time
+/// axis would be misread once the one-step loop folds.)
+Value asOneStep(OpBuilder &b, Location loc, Value step) {
+  auto type = cast<RankedTensorType>(step.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, step);
+  sizes.insert(sizes.begin(), b.getIndexAttr(1));
+  SmallVector<int64_t> shape(type.getShape());
+  shape.insert(shape.begin(), 1);
+  // The unit dimension joins the first one (there is none at rank 0).
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    reassociation.push_back(d == 0 ? ReassociationIndices{0, 1}
+                                   : ReassociationIndices{d + 1});
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), step,
+      reassociation, sizes);
+}
+
+/// h_t = A_t h_{t-1} + b_t in chunks. A chunk's summary is the affine map it
+/// applies, h -> P h + q: P the product of its transitions (elementwise for
+/// scalar and diagonal, a dense matrix of the unit dimension for the matrix
+/// structures, which act on its columns as on any state) and q its final
+/// value from a zero state. Both come from one recur.recurrence over the
+/// chunk whose states are P and q, each stepped by a one-step linear scan of
+/// the op's own structure, so that no per-step value is stored. Phase 2 is a
+/// linear scan of the C maps from init; phase 3 reruns every chunk from its
+/// carry. Sequence lengths go to every chunk-local op, shifted to the chunk's
+/// start, so inactive steps are identity maps in P and q alike.
+struct ChunkLinearScan : OpRewritePattern<LinearScanOp> {
+  ChunkLinearScan(MLIRContext *context, int64_t chunkSize)
+      : OpRewritePattern(context), chunkSize(chunkSize) {}
+
+  LogicalResult matchAndRewrite(LinearScanOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op->hasAttr(kChunkLocalAttr))
+      return rewriter.notifyMatchFailure(op, "already chunk-local");
+    if (fitsInOneChunk(op.getSequenceOperands(), op.getTimeAxis(), chunkSize))
+      return rewriter.notifyMatchFailure(op, "fits in one chunk");
+    Location loc = op.getLoc();
+    int64_t axis = op.getTimeAxis(), batchDims = op.getBatchDims();
+    Structure structure = op.getStructure();
+    bool reverse = op.getReverse();
+    Value bSeq = op.getB(), lens = op.getSeqLens();
+    SmallVector<Value> coeffs(op.getCoefficients());
+    auto stateType = cast<RankedTensorType>(op.getLast().getType());
+    Type elemType = stateType.getElementType();
+    SmallVector<OpFoldResult> stateSizes = stepSizes(rewriter, loc, bSeq, axis);
+
+    // The shape of a chunk's product P, and the structure that applies it
+    // in phase 2.
+    SmallVector<OpFoldResult> productSizes;
+    Structure applyStructure = structure;
+    int64_t applyBatchDims = batchDims;
+    bool matrix = false;
+    switch (structure) {
+    case Structure::scalar: {
+      // One factor per unit; under sequence lengths also one per entry of
+      // dimension 0, the batch, whose steps are masked differently.
+      int64_t keep = lens && batchDims == 0 ? 1 : batchDims;
+      productSizes.assign(stateSizes.begin(), stateSizes.begin() + keep);
+      applyBatchDims = keep;
+      break;
+    }
+    case Structure::diagonal:
+      productSizes = stateSizes;
+      break;
+    case Structure::block_diagonal:
+    case Structure::identity_plus_low_rank:
+    case Structure::dense:
+      productSizes.assign(stateSizes.begin(), stateSizes.begin() + batchDims);
+      productSizes.append(2, stateSizes[batchDims]);
+      applyStructure = Structure::dense;
+      matrix = true;
+      break;
+    }
+    SmallVector<int64_t> productShape;
+    SmallVector<Value> unusedDynamic;
+    dispatchIndexOpFoldResults(productSizes, unusedDynamic, productShape);
+    auto productType = RankedTensorType::get(productShape, elemType);
+
+    // Under sequence lengths, the phase-1 recurrence needs the batch as
+    // dimension 0 of every step slice. A scalar factor ([]) or blocks
+    // ([n/k, k, k]) without batch dimensions lack it: their chunks are
+    // summarized by two chunk-local linear scans instead, whose per-step
+    // states go unused.
+    bool summarizeByScans = lens && batchDims == 0 &&
+                            (structure == Structure::scalar ||
+                             structure == Structure::block_diagonal);
+
+    // Everything with a time axis, sliced per chunk: coefficients, then b.
+    SmallVector<Value> seqs(coeffs);
+    seqs.push_back(bSeq);
+    ChunkGrid grid =
+        makeChunkGrid(rewriter, loc, seqs, axis, chunkSize, reverse);
+    auto chunkSlices = [&](OpBuilder &b, const Chunk &chunk) {
+      SmallVector<Value> slices;
+      for (Value seq : seqs)
+        slices.push_back(sliceChunk(b, loc, seq, axis, chunk.start, chunk.len));
+      return slices;
+    };
+
+    // Phase 1: every chunk's map h -> P h + q, from the identity.
+    OpFoldResult numChunks = getAsOpFoldResult(grid.numChunks);
+    ChunkOutput productsOut{
+        tensor::EmptyOp::create(
+            rewriter, loc, stackSizes(productSizes, 0, numChunks), elemType),
+        Placement::Summary, 0};
+    ChunkOutput offsetsOut{
+        tensor::EmptyOp::create(rewriter, loc,
+                                stackSizes(stateSizes, 0, numChunks), elemType),
+        Placement::Summary, 0};
+    SmallVector<Value> summaries = forEachChunk(
+        rewriter, loc, grid, {productsOut, offsetsOut},
+        [&](OpBuilder &b, const Chunk &chunk) -> SmallVector<Value> {
+          SmallVector<Value> slices = chunkSlices(b, chunk);
+          Value chunkLens = chunkSeqLens(b, loc, lens, chunk.start);
+          Value unit = matrix
+                           ? createIdentity(b, loc, productSizes, elemType)
+                           : createFilled(b, loc, productSizes, elemType, 1.0);
+          Value zero = createFilled(b, loc, stateSizes, elemType, 0.0);
+          if (summarizeByScans) {
+            Value chunkB = slices.pop_back_val();
+            Value zeros = createFilled(
+                b, loc,
+                stackSizes(productSizes, axis, getAsOpFoldResult(chunk.len)),
+                elemType, 0.0);
+            auto scan = [&](Value bSlice, Value from, Type type) {
+              return markChunkLocal(LinearScanOp::create(
+                                        b, loc, bSlice.getType(), type,
+                                        structure, slices, bSlice, from,
+                                        chunkLens, axis, batchDims, reverse))
+                  .getLast();
+            };
+            return {scan(zeros, unit, productType),
+                    scan(chunkB, zero, stateType)};
+          }
+          auto summarize = markChunkLocal(RecurrenceOp::create(
+              b, loc, TypeRange{productType, stateType}, ValueRange{unit, zero},
+              slices, /*captures=*/ValueRange{}, chunkLens, axis, reverse));
+          buildSummaryStep(b, loc, summarize, structure, batchDims, axis);
+          return SmallVector<Value>(summarize.getResults());
+        });
+
+    // Phase 2: the chunk maps applied in order, from init: the state after
+    // every chunk, and the final state.
+    auto chunkScan = markChunkLocal(LinearScanOp::create(
+        rewriter, loc, summaries[1].getType(), stateType, applyStructure,
+        ValueRange{summaries[0]}, summaries[1], op.getInit(),
+        /*seqLens=*/nullptr, /*time_axis=*/0, applyBatchDims, reverse));
+
+    // Phase 3: every chunk again, from its carry.
+    Value init = op.getInit();
+    if (!init)
+      init = createFilled(rewriter, loc, stateSizes, elemType, 0.0);
+    Value carries =
+        stackCarries(rewriter, loc, chunkScan.getStates(), init, grid);
+    ChunkOutput statesOut{
+        tensor::EmptyOp::create(rewriter, loc,
+                                tensor::getMixedSizes(rewriter, loc, bSeq),
+                                elemType),
+        Placement::Steps, axis};
+    SmallVector<Value> states = forEachChunk(
+        rewriter, loc, grid, {statesOut},
+        [&](OpBuilder &b, const Chunk &chunk) -> SmallVector<Value> {
+          SmallVector<Value> slices = chunkSlices(b, chunk);
+          Value chunkB = slices.pop_back_val();
+          auto scan = markChunkLocal(LinearScanOp::create(
+              b, loc, chunkB.getType(), stateType, structure, slices, chunkB,
+              carryOf(b, loc, carries, chunk, grid),
+              chunkSeqLens(b, loc, lens, chunk.start), axis, batchDims,
+              reverse));
+          return {scan.getStates()};
+        });
+    rewriter.replaceOp(op, {states[0], chunkScan.getLast()});
+    return success();
+  }
+
+  /// The body of the phase-1 recurrence `summarize`, whose states are P and
+  /// q and whose step slices are the coefficients' and b's: each step
+  /// applies the step's transition to P (with b = 0) and to q (with b_t),
+  /// as linear scans of one step.
+  static void buildSummaryStep(OpBuilder &b, Location loc,
+                               RecurrenceOp summarize, Structure structure,
+                               int64_t batchDims, int64_t axis) {
+    OpBuilder::InsertionGuard guard(b);
+    SmallVector<Type> argTypes(summarize.getResultTypes());
+    for (Value seq : summarize.getSequences())
+      argTypes.push_back(
+          getStepType(cast<RankedTensorType>(seq.getType()), axis));
+    SmallVector<Location> argLocs(argTypes.size(), loc);
+    Block *body = b.createBlock(&summarize.getBody(), {}, argTypes, argLocs);
+    Value product = body->getArgument(0), offset = body->getArgument(1);
+    SmallVector<Value> coeffs;
+    for (BlockArgument arg : body->getArguments().drop_front(2).drop_back())
+      coeffs.push_back(asOneStep(b, loc, arg));
+    Value bt = asOneStep(b, loc, body->getArguments().back());
+    Type elemType = getElementTypeOrSelf(product.getType());
+    Value zeros =
+        createFilled(b, loc,
+                     stackSizes(tensor::getMixedSizes(b, loc, product), 0,
+                                b.getIndexAttr(1)),
+                     elemType, 0.0);
+    auto step = [&](Value state, Value bStep) {
+      return markChunkLocal(
+                 LinearScanOp::create(b, loc, bStep.getType(), state.getType(),
+                                      structure, coeffs, bStep, state,
+                                      /*seqLens=*/nullptr, /*time_axis=*/0,
+                                      batchDims, /*reverse=*/false))
+          .getLast();
+    };
+    YieldOp::create(b, loc, ValueRange{step(product, zeros), step(offset, bt)});
+  }
+
+  int64_t chunkSize;
+};
+
+//===----------------------------------------------------------------------===//
+// recur.scan
+//===----------------------------------------------------------------------===//
+
+/// A scan with its own combiner at `b`'s insertion point.
+ScanOp createScan(OpBuilder &b, Location loc, ScanOp like, ValueRange inputs,
+                  ValueRange inits, int64_t axis, bool exclusive) {
+  auto scan = ScanOp::create(b, loc, inputs.getTypes(), inputs, inits, axis,
+                             exclusive, like.getReverse());
+  b.cloneRegionBefore(like.getCombiner(), scan.getCombiner(),
+                      scan.getCombiner().end());
+  return markChunkLocal(scan);
+}
+
+/// A scan in chunks. A chunk's summary is its combined total, a reduction
+/// (a recur.recurrence whose body is the combiner, started from the chunk's
+/// first element); phase 2 is an inclusive scan of the C totals from init;
+/// phase 3 rescans every chunk with the total before it as init. The order
+/// of the combinations is preserved (the accumulated value always first), so
+/// the combiner need not commute.
+struct ChunkScan : OpRewritePattern<ScanOp> {
+  ChunkScan(MLIRContext *context, int64_t chunkSize)
+      : OpRewritePattern(context), chunkSize(chunkSize) {}
+
+  LogicalResult matchAndRewrite(ScanOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op->hasAttr(kChunkLocalAttr))
+      return rewriter.notifyMatchFailure(op, "already chunk-local");
+    Location loc = op.getLoc();
+    int64_t axis = op.getTimeAxis();
+    bool reverse = op.getReverse();
+    ValueRange inputs = op.getInputs(), inits = op.getInits();
+    if (fitsInOneChunk(inputs, axis, chunkSize))
+      return rewriter.notifyMatchFailure(op, "fits in one chunk");
+    ChunkGrid grid =
+        makeChunkGrid(rewriter, loc, inputs, axis, chunkSize, reverse);
+
+    SmallVector<Type> stepTypes;
+    SmallVector<ChunkOutput> totalsOut, resultsOut;
+    for (Value input : inputs) {
+      auto type = cast<RankedTensorType>(input.getType());
+      stepTypes.push_back(getStepType(type, axis));
+      totalsOut.push_back({tensor::EmptyOp::create(
+                               rewriter, loc,
+                               stackSizes(stepSizes(rewriter, loc, input, axis),
+                                          0, getAsOpFoldResult(grid.numChunks)),
+                               type.getElementType()),
+                           Placement::Summary, 0});
+      resultsOut.push_back(
+          {tensor::EmptyOp::create(rewriter, loc,
+                                   tensor::getMixedSizes(rewriter, loc, input),
+                                   type.getElementType()),
+           Placement::Steps, axis});
+    }
+
+    // Phase 1: every chunk's total, combined in scan order from its first
+    // element in scan order.
+    SmallVector<Value> totals = forEachChunk(
+        rewriter, loc, grid, totalsOut,
+        [&](OpBuilder &b, const Chunk &chunk) -> SmallVector<Value> {
+          Value one = arith::ConstantIndexOp::create(b, loc, 1);
+          Value firstStep = chunk.start, restStart = chunk.start;
+          if (reverse) {
+            firstStep = arith::AddIOp::create(b, loc, chunk.start, chunk.len);
+            firstStep = arith::SubIOp::create(b, loc, firstStep, one);
+          } else {
+            restStart = arith::AddIOp::create(b, loc, chunk.start, one);
+          }
+          Value restLen = arith::SubIOp::create(b, loc, chunk.len, one);
+          SmallVector<Value> firsts, rests;
+          for (Value input : inputs) {
+            firsts.push_back(extractStepRobust(b, loc, input, axis, firstStep));
+            rests.push_back(
+                sliceChunk(b, loc, input, axis, restStart, restLen));
+          }
+          auto reduce =
+              RecurrenceOp::create(b, loc, stepTypes, firsts, rests,
+                                   /*captures=*/ValueRange{},
+                                   /*seqLens=*/nullptr, axis, reverse);
+          b.cloneRegionBefore(op.getCombiner(), reduce.getBody(),
+                              reduce.getBody().end());
+          return SmallVector<Value>(markChunkLocal(reduce).getResults());
+        });
+
+    // Phase 2: the state after every chunk, init (+) the totals so far.
+    ScanOp chunkScan = createScan(rewriter, loc, op, totals, inits,
+                                  /*axis=*/0, /*exclusive=*/false);
+
+    // Phase 3: every chunk rescanned with the state before it as init.
+    SmallVector<Value> carries;
+    for (auto [after, init] : llvm::zip(chunkScan.getResults(), inits))
+      carries.push_back(stackCarries(rewriter, loc, after, init, grid));
+    SmallVector<Value> results = forEachChunk(
+        rewriter, loc, grid, resultsOut,
+        [&](OpBuilder &b, const Chunk &chunk) -> SmallVector<Value> {
+          SmallVector<Value> slices;
+          for (Value input : inputs)
+            slices.push_back(
+                sliceChunk(b, loc, input, axis, chunk.start, chunk.len));
+          if (!inits.empty()) {
+            SmallVector<Value> chunkInits;
+            for (Value stacked : carries)
+              chunkInits.push_back(carryOf(b, loc, stacked, chunk, grid));
+            return SmallVector<Value>(createScan(b, loc, op, slices, chunkInits,
+                                                 axis, op.getExclusive())
+                                          .getResults());
+          }
+          // Without init the first chunk has no carry: it is scanned as is.
+          auto branch = scf::IfOp::create(
+              b, loc, isFirstChunk(b, loc, grid, chunk),
+              [&](OpBuilder &tb, Location tloc) {
+                ScanOp scan = createScan(tb, tloc, op, slices, ValueRange{},
+                                         axis, /*exclusive=*/false);
+                scf::YieldOp::create(tb, tloc, scan.getResults());
+              },
+              [&](OpBuilder &eb, Location eloc) {
+                SmallVector<Value> chunkInits;
+                Value previous = previousChunk(eb, eloc, grid, chunk);
+                for (Value after : chunkScan.getResults())
+                  chunkInits.push_back(
+                      extractTimeStep(eb, eloc, after, 0, previous));
+                ScanOp scan = createScan(eb, eloc, op, slices, chunkInits, axis,
+                                         /*exclusive=*/false);
+                scf::YieldOp::create(eb, eloc, scan.getResults());
+              });
+          return SmallVector<Value>(branch.getResults());
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+
+  int64_t chunkSize;
+};
+
+struct RecurLowerScansPass
+    : recur::impl::RecurLowerScansBase<RecurLowerScansPass> {
+  using RecurLowerScansBase::RecurLowerScansBase;
+
+  void runOnOperation() override {
+    if (chunkSize < 1) {
+      emitError(getOperation()->getLoc())
+          << "--recur-lower-scans: chunk-size must be at least 1, got "
+          << static_cast<int64_t>(chunkSize);
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ChunkLinearScan, ChunkScan>(&getContext(), chunkSize);
+    // One visit per op: the chunk-local ops the patterns create are marked
+    // and left for --recur-lower-to-loops.
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+
+} // namespace
