@@ -9,6 +9,7 @@
 
 #include "dialects/Recur/IR/RecurOps.h"
 #include "passes/Passes.h"
+#include "passes/Transforms/BodyValues.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -40,39 +41,6 @@ bool isFusableMatmul(linalg::MatmulOp matmul) {
     auto tensor = dyn_cast<RankedTensorType>(type);
     return tensor && tensor.getRank() == 2;
   });
-}
-
-/// Whether `v` is a capture argument of `op`'s body or a constant: the
-/// right-hand sides a body's sibling matmuls may concatenate (they do not
-/// depend on the states, and exist outside the body).
-bool isCaptureOrConstant(RecurrenceOp op, Value v) {
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    return arg.getOwner() == &op.getBodyBlock() &&
-           arg.getArgNumber() >= op.getNumStates() + op.getSequences().size();
-  return matchPattern(v, m_Constant());
-}
-
-/// The value outside `op` that body value `v` (a capture argument or a
-/// constant) stands for.
-Value valueOutside(OpBuilder &b, RecurrenceOp op, Value v) {
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    return op.getCaptures()[arg.getArgNumber() - op.getNumStates() -
-                            op.getSequences().size()];
-  return b.clone(*v.getDefiningOp())->getResult(0);
-}
-
-/// The scalar a matmul's accumulator is filled with, when it is a constant.
-TypedAttr constantFill(Value init) {
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
-    TypedAttr attr;
-    if (matchPattern(fill.value(), m_Constant(&attr)))
-      return attr;
-    return {};
-  }
-  DenseElementsAttr dense;
-  if (matchPattern(init, m_Constant(&dense)) && dense.isSplat())
-    return cast<TypedAttr>(dense.getSplatValue<Attribute>());
-  return {};
 }
 
 /// `a + b` on sizes, folded when both are static.

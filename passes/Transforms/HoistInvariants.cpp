@@ -11,6 +11,7 @@
 
 #include "dialects/Recur/IR/RecurOps.h"
 #include "passes/Passes.h"
+#include "passes/Transforms/BodyValues.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -399,29 +400,6 @@ struct Projection {
   TypedAttr fill;
 };
 
-/// The scalar a matmul's accumulator starts from when it is a constant fill
-/// (linalg.fill of a constant, or a splat constant).
-TypedAttr constantFill(Value init) {
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
-    TypedAttr attr;
-    if (matchPattern(fill.value(), m_Constant(&attr)))
-      return attr;
-    return {};
-  }
-  DenseElementsAttr dense;
-  if (matchPattern(init, m_Constant(&dense)) && dense.isSplat())
-    return cast<TypedAttr>(dense.getSplatValue<Attribute>());
-  return {};
-}
-
-/// Whether `v` is a capture argument of `op`'s body or a constant.
-bool isCaptureOrConstant(RecurrenceOp op, Value v) {
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    return arg.getOwner() == &op.getBodyBlock() &&
-           arg.getArgNumber() >= op.getNumStates() + op.getSequences().size();
-  return matchPattern(v, m_Constant());
-}
-
 std::optional<Projection> matchProjection(RecurrenceOp op,
                                           linalg::MatmulOp matmul) {
   if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics() ||
@@ -457,15 +435,6 @@ std::optional<Projection> matchProjection(RecurrenceOp op,
     }
   }
   return p;
-}
-
-/// The value outside `op` that body value `v` (a capture argument or a
-/// constant) stands for.
-Value valueOutside(OpBuilder &b, RecurrenceOp op, Value v) {
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    return op.getCaptures()[arg.getArgNumber() - op.getNumStates() -
-                            op.getSequences().size()];
-  return b.clone(*v.getDefiningOp())->getResult(0);
 }
 
 /// The whole-sequence product of `p` over all steps of `op`: the sequence
