@@ -46,8 +46,8 @@ static void buildParallelize(OpPassManager &pm,
                              const ParallelizeOptions &options) {
   std::string pipeline =
       "recur-decompose-cells,recur-linearize,recur-hoist-invariants,"
-      "recur-fuse-gates,canonicalize,cse,recur-lower-scans{chunk-size=" +
-      std::to_string(options.chunkSize) + "},canonicalize,cse";
+      "recur-fuse-gates,canonicalize,recur-lower-scans{chunk-size=" +
+      std::to_string(options.chunkSize) + "},canonicalize";
   if (failed(parsePassPipeline(pipeline, pm)))
     llvm::report_fatal_error("recur-parallelize: bad pipeline");
 }
