@@ -230,6 +230,9 @@ def RecurLowerScans : Pass<"recur-lower-scans"> {
     steps). Phase 3 fixes every chunk up with the carry from the chunks before
     it (in parallel). Correct for any T (1, primes, T < chunk-size), reverse,
     initial states and sequence lengths. No loop over all T steps remains.
+    Work inside a chunk is expressed with recur ops on chunk slices, marked
+    `recur.chunk_local` (the pass leaves them alone; --recur-lower-to-loops
+    lowers them). An op whose type shows T <= chunk-size is left as it is.
 
     ```mlir
     %hs, %hT = recur.linear_scan diagonal a(%a) b(%b) init(%h0) ...

@@ -55,8 +55,31 @@ Value recur::extractTimeStep(OpBuilder &b, Location loc, Value seq,
   }
   SmallVector<OpFoldResult> offsets, sizes, strides;
   stepSliceParams(b, loc, seq, timeAxis, t, offsets, sizes, strides);
-  return tensor::ExtractSliceOp::create(b, loc, stepType, seq, offsets, sizes,
-                                        strides);
+  // MLIR 22's canonicalizer, once the offsets fold to constants, re-infers
+  // which unit dimension a rank-reducing extract_slice drops as the first
+  // one (llvm/llvm-project#178118): with a static unit dimension before the
+  // time axis it reads the wrong slice or fails to verify. Then slice with
+  // the time axis kept (size 1) and collapse it into a neighbour.
+  ArrayRef<int64_t> before = type.getShape().take_front(timeAxis);
+  if (!llvm::is_contained(before, 1))
+    return tensor::ExtractSliceOp::create(b, loc, stepType, seq, offsets,
+                                          sizes, strides);
+  SmallVector<int64_t> sliceShape(type.getShape());
+  sliceShape[timeAxis] = 1;
+  auto sliceType = RankedTensorType::get(sliceShape, type.getElementType());
+  Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType, seq, offsets,
+                                               sizes, strides);
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (d == timeAxis)
+      continue;
+    if (d == timeAxis - 1) // a neighbour exists: timeAxis > 0 here
+      reassociation.push_back({d, timeAxis});
+    else
+      reassociation.push_back({d});
+  }
+  return tensor::CollapseShapeOp::create(b, loc, stepType, slice,
+                                         reassociation);
 }
 
 Value recur::insertTimeStep(OpBuilder &b, Location loc, Value step, Value seq,
