@@ -1,0 +1,621 @@
+//===- Session.cpp - sessions: host code loaded, plans interpreted --------===//
+//
+// A session picks the module's host target, loads its shared object, checks
+// the host ABI version and resolves every symbol its plans call. A call
+// checks the inputs against the function's signature, then runs the plan's
+// steps: each HostCall gets memref descriptors for its operands and returns
+// descriptors for its results, which become output tensors (taking the
+// malloc'ed memory, or copying when it is not the callee's to give).
+//
+//===----------------------------------------------------------------------===//
+
+#include "HostLibrary.h"
+#include "Internal.h"
+#include "ThreadPool.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <unordered_set>
+
+using namespace recur::rt;
+
+struct recur_session_s {
+  recur_device *device = nullptr;
+  recur_module *module = nullptr;
+  const TargetInfo *target = nullptr;
+  std::unique_ptr<HostLibrary> library = std::make_unique<HostLibrary>();
+  /// For each function: its plan in `target`, or null.
+  std::vector<const PlanInfo *> planOf;
+  /// For each plan of `target`: the entry point of each step.
+  std::vector<std::vector<recur_host_entry>> entries;
+  /// One call at a time per session.
+  std::mutex callMutex;
+
+  ~recur_session_s() {
+    // The host code goes first; the module and device it used after.
+    library.reset();
+    recur_module_release(module);
+    recur_device_release(device);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Which host code runs here
+//===----------------------------------------------------------------------===//
+
+#if defined(__x86_64__)
+static const char *const kArchNames[] = {"x86_64", "amd64", "x86_64h"};
+#elif defined(__aarch64__)
+static const char *const kArchNames[] = {"aarch64", "arm64"};
+#elif defined(__riscv) && __riscv_xlen == 64
+static const char *const kArchNames[] = {"riscv64"};
+#else
+static const char *const kArchNames[] = {"unknown-architecture"};
+#endif
+
+#if defined(__linux__)
+static const char *const kOSName = "linux";
+#else
+static const char *const kOSName = "unknown-os";
+#endif
+
+/// Whether this process can run code for `triple` (arch-vendor-os[-env]).
+static bool tripleRunsHere(const std::string &triple) {
+  size_t dash = triple.find('-');
+  std::string arch = triple.substr(0, dash);
+  bool archOk = std::any_of(std::begin(kArchNames), std::end(kArchNames),
+                            [&](const char *a) { return arch == a; });
+  if (!archOk || dash == std::string::npos)
+    return false;
+  // The OS is one of the later components (the vendor may be omitted).
+  size_t pos = dash + 1;
+  while (pos <= triple.size()) {
+    size_t next = triple.find('-', pos);
+    std::string part = triple.substr(
+        pos, next == std::string::npos ? std::string::npos : next - pos);
+    if (part.compare(0, std::strlen(kOSName), kOSName) == 0)
+      return true;
+    if (next == std::string::npos)
+      break;
+    pos = next + 1;
+  }
+  return false;
+}
+
+//===----------------------------------------------------------------------===//
+// Session creation
+//===----------------------------------------------------------------------===//
+
+static recur_status createSession(recur_device *device, recur_module *module,
+                                  recur_session **out) {
+  // The module's host targets, and the first whose triple runs here.
+  const TargetInfo *target = nullptr;
+  std::string hostTriples, allTargets;
+  for (const TargetInfo &t : module->targets) {
+    if (!allTargets.empty())
+      allTargets += ", ";
+    allTargets += (t.name.empty() ? std::string("(unnamed)") : quote(t.name)) +
+                  " (" + targetKindName(t.kind) + ")";
+    if (t.kind != TargetKind::Host)
+      continue;
+    if (!hostTriples.empty())
+      hostTriples += ", ";
+    hostTriples += quote(t.triple);
+    if (!target && tripleRunsHere(t.triple))
+      target = &t;
+  }
+  if (hostTriples.empty())
+    return makeStatus(
+        RECUR_UNAVAILABLE,
+        "the module has no code for device 'host' (its targets: " +
+            (allTargets.empty() ? std::string("none") : allTargets) + ")");
+  if (!target)
+    return makeStatus(RECUR_UNAVAILABLE,
+                      "the module's host code is for " + hostTriples +
+                          ", which this process (" + kArchNames[0] + " " +
+                          kOSName + ") cannot run");
+
+  auto session = std::make_unique<recur_session_s>();
+  retainModule(module);
+  session->module = module;
+  retainDevice(device);
+  session->device = device;
+  session->target = target;
+
+  std::string error;
+  if (!session->library->load(target->binary, target->binarySize, &error))
+    return makeStatus(RECUR_UNAVAILABLE,
+                      "cannot load the module's host code: " + error);
+
+  using VersionFn = uint32_t (*)();
+  auto version = reinterpret_cast<VersionFn>(
+      session->library->symbol(RECUR_HOST_ABI_VERSION_SYMBOL, &error));
+  if (!version)
+    return makeStatus(RECUR_UNAVAILABLE,
+                      "the module's host code has no " +
+                          std::string(RECUR_HOST_ABI_VERSION_SYMBOL) + ": " +
+                          error);
+  uint32_t v = version();
+  if (v != RECUR_HOST_ABI_VERSION)
+    return makeStatus(RECUR_UNAVAILABLE,
+                      "the module's host code uses host ABI version " +
+                          std::to_string(v) + "; this runtime implements " +
+                          std::to_string(RECUR_HOST_ABI_VERSION));
+
+  session->planOf.assign(module->functions.size(), nullptr);
+  session->entries.resize(target->plans.size());
+  for (size_t p = 0; p < target->plans.size(); ++p) {
+    const PlanInfo &plan = target->plans[p];
+    session->planOf[plan.function] = &plan;
+    for (size_t s = 0; s < plan.steps.size(); ++s) {
+      const std::string &name = plan.steps[s].symbol;
+      void *sym = session->library->symbol(name.c_str(), &error);
+      if (!sym)
+        return makeStatus(
+            RECUR_UNAVAILABLE,
+            "function " + quote(module->functions[plan.function].name) +
+                " step " + std::to_string(s) + ": symbol " + quote(name) +
+                " is missing from the module's host code: " + error);
+      session->entries[p].push_back(reinterpret_cast<recur_host_entry>(sym));
+    }
+  }
+  *out = session.release();
+  return nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// Calls
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A tensor-like view of a plan value.
+struct ValueView {
+  void *data;
+  size_t bytes;
+  const int64_t *shape;
+  int32_t rank;
+};
+
+/// A memory range that results must not take ownership of.
+struct Range {
+  uintptr_t begin, end; // end > begin, even for empty tensors
+  bool contains(const void *p) const {
+    auto a = reinterpret_cast<uintptr_t>(p);
+    return a >= begin && a < end;
+  }
+};
+
+Range rangeOf(const void *data, size_t bytes) {
+  auto b = reinterpret_cast<uintptr_t>(data);
+  return {b, b + std::max<size_t>(bytes, 1)};
+}
+
+/// A result descriptor, read back after the call.
+struct Result {
+  uint32_t output;
+  int32_t rank;
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizes[kMaxRank];
+  int64_t strides[kMaxRank];
+  bool owned; // ours to free: from malloc and not aliased
+  size_t count, bytes;
+};
+
+/// Copies `count` elements laid out with `strides` (in elements) from `src`
+/// into dense row-major `dst`.
+void copyStrided(uint8_t *dst, const uint8_t *src, int32_t rank,
+                 const int64_t *sizes, const int64_t *strides, size_t esize,
+                 size_t count) {
+  if (count == 0)
+    return;
+  if (rank == 0) {
+    std::memcpy(dst, src, esize);
+    return;
+  }
+  int64_t index[kMaxRank] = {};
+  int64_t inner = sizes[rank - 1];
+  bool innerDense = strides[rank - 1] == 1;
+  size_t rows = count / static_cast<size_t>(inner);
+  for (size_t r = 0; r < rows; ++r) {
+    int64_t base = 0;
+    for (int32_t d = 0; d < rank - 1; ++d)
+      base += index[d] * strides[d];
+    const uint8_t *row = src + base * static_cast<int64_t>(esize);
+    if (innerDense) {
+      std::memcpy(dst, row, static_cast<size_t>(inner) * esize);
+      dst += static_cast<size_t>(inner) * esize;
+    } else {
+      for (int64_t i = 0; i < inner; ++i, dst += esize)
+        std::memcpy(dst,
+                    row + i * strides[rank - 1] * static_cast<int64_t>(esize),
+                    esize);
+    }
+    for (int32_t d = rank - 2; d >= 0; --d) {
+      if (++index[d] < sizes[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+bool isRowMajor(int32_t rank, const int64_t *sizes, const int64_t *strides) {
+  int64_t expected = 1;
+  for (int32_t d = rank - 1; d >= 0; --d) {
+    if (sizes[d] != 1 && strides[d] != expected)
+      return false;
+    expected *= sizes[d];
+  }
+  return true;
+}
+
+/// Runs one call; owns the outputs produced so far.
+class Call {
+public:
+  Call(recur_session &session, const FunctionInfo &fn, const PlanInfo &plan,
+       const std::vector<recur_host_entry> &entries,
+       recur_tensor *const *inputs)
+      : session(session), module(*session.module), fn(fn), plan(plan),
+        entries(entries), inputs(inputs), produced(fn.outputs.size()) {}
+
+  ~Call() {
+    for (recur_tensor *t : produced)
+      recur_tensor_release(t);
+  }
+
+  recur_status run(recur_tensor **outputs) {
+    for (size_t s = 0; s < plan.steps.size(); ++s)
+      if (recur_status st = runStep(plan.steps[s], entries[s]))
+        return prefixStatus(st, "call to " + quote(fn.name) + " step " +
+                                    std::to_string(s) + " (" +
+                                    quote(plan.steps[s].symbol) + "): ");
+    for (size_t o = 0; o < produced.size(); ++o) {
+      outputs[o] = produced[o];
+      produced[o] = nullptr;
+    }
+    return nullptr;
+  }
+
+private:
+  ValueView view(const ValueRef &ref) const {
+    switch (ref.kind) {
+    case ValueKind::Input: {
+      recur_tensor *t = inputs[ref.index];
+      return {t->data, t->bytes, t->shape, t->rank};
+    }
+    case ValueKind::Constant: {
+      const ConstantInfo &c = module.constants[ref.index];
+      return {const_cast<void *>(c.data), c.byteSize, c.shape.data(),
+              static_cast<int32_t>(c.shape.size())};
+    }
+    case ValueKind::Output: {
+      recur_tensor *t = produced[ref.index];
+      return {t->data, t->bytes, t->shape, t->rank};
+    }
+    }
+    return {};
+  }
+
+  /// Memory that results may alias but never own.
+  bool aliasesKnownMemory(const void *p) const {
+    for (size_t i = 0; i < fn.inputs.size(); ++i)
+      if (rangeOf(inputs[i]->data, inputs[i]->bytes).contains(p))
+        return true;
+    for (const recur_tensor *t : produced)
+      if (t && (rangeOf(t->data, t->bytes).contains(p) || t->owned == p))
+        return true;
+    const AlignedBytes &buf = module.buffer;
+    if (rangeOf(buf.data.get(), buf.size).contains(p))
+      return true;
+    for (const ConstantInfo &c : module.constants)
+      if (c.copy.data && rangeOf(c.data, c.byteSize).contains(p))
+        return true;
+    return HostLibrary::insideLoadedObject(p);
+  }
+
+  recur_status runStep(const HostCallStep &step, recur_host_entry entry);
+  recur_status checkResult(Result &r) const;
+  recur_status makeOutput(const Result &r, std::vector<void *> &toFree);
+
+  recur_session &session;
+  const recur_module &module;
+  const FunctionInfo &fn;
+  const PlanInfo &plan;
+  const std::vector<recur_host_entry> &entries;
+  recur_tensor *const *inputs;
+  std::vector<recur_tensor *> produced;
+};
+
+} // namespace
+
+recur_status Call::checkResult(Result &r) const {
+  const ParamInfo &param = fn.outputs[r.output];
+  std::string where = "output " + std::to_string(r.output) + " (" +
+                      quote(param.name) + "): the host code returned ";
+  for (int32_t d = 0; d < r.rank; ++d) {
+    if (r.sizes[d] < 0)
+      return makeStatus(RECUR_INTERNAL,
+                        where + "size " + std::to_string(r.sizes[d]) +
+                            " for dimension " + std::to_string(d));
+    if (param.shape[d] >= 0 && r.sizes[d] != param.shape[d])
+      return makeStatus(RECUR_INTERNAL,
+                        where + "size " + std::to_string(r.sizes[d]) +
+                            " for dimension " + std::to_string(d) +
+                            ", which the module declares as " +
+                            std::to_string(param.shape[d]));
+  }
+  if (!shapeSizes(param.dtype, r.sizes, r.rank, &r.count, &r.bytes))
+    return makeStatus(RECUR_INTERNAL, where + "shape " +
+                                          shapeString(r.sizes, r.rank) +
+                                          ", which overflows the size type");
+  if (r.bytes && !r.aligned)
+    return makeStatus(RECUR_INTERNAL, where + "a NULL pointer for " +
+                                          std::to_string(r.bytes) + " bytes");
+  if (r.bytes && r.offset < 0)
+    return makeStatus(RECUR_INTERNAL,
+                      where + "offset " + std::to_string(r.offset));
+  return nullptr;
+}
+
+recur_status Call::makeOutput(const Result &r, std::vector<void *> &toFree) {
+  const ParamInfo &param = fn.outputs[r.output];
+  size_t esize = recur_dtype_size(param.dtype);
+  const uint8_t *start = r.bytes ? static_cast<const uint8_t *>(r.aligned) +
+                                       r.offset * static_cast<int64_t>(esize)
+                                 : nullptr;
+  recur_tensor *tensor = nullptr;
+  if (r.owned && (r.bytes == 0 || isRowMajor(r.rank, r.sizes, r.strides))) {
+    // Take the memory as it is.
+    if (recur_status s =
+            adoptTensor(param.dtype, r.rank, r.sizes,
+                        const_cast<uint8_t *>(start), r.allocated, &tensor))
+      return s;
+  } else {
+    void *copy = alignedMalloc(r.bytes);
+    if (r.bytes && !copy)
+      return makeStatus(RECUR_OUT_OF_MEMORY,
+                        "cannot allocate " + std::to_string(r.bytes) +
+                            " bytes for output " + std::to_string(r.output));
+    copyStrided(static_cast<uint8_t *>(copy), start, r.rank, r.sizes, r.strides,
+                esize, r.count);
+    if (recur_status s =
+            adoptTensor(param.dtype, r.rank, r.sizes, copy, copy, &tensor)) {
+      std::free(copy);
+      return s;
+    }
+    if (r.owned)
+      toFree.push_back(r.allocated);
+  }
+  produced[r.output] = tensor;
+  return nullptr;
+}
+
+recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
+  // Operand descriptors, one after the other, and pointers to them.
+  size_t operandWords = 0;
+  std::vector<ValueView> views(step.operands.size());
+  for (size_t k = 0; k < step.operands.size(); ++k) {
+    views[k] = view(step.operands[k]);
+    operandWords += RECUR_HOST_DESCRIPTOR_WORDS(views[k].rank);
+  }
+  std::vector<int64_t> words(operandWords);
+  std::vector<void *> operands(step.operands.size());
+  size_t pos = 0;
+  for (size_t k = 0; k < views.size(); ++k) {
+    const ValueView &v = views[k];
+    int64_t *w = words.data() + pos;
+    operands[k] = w;
+    std::memcpy(&w[0], &v.data, sizeof(void *));
+    std::memcpy(&w[1], &v.data, sizeof(void *));
+    w[2] = 0;
+    int64_t stride = 1;
+    for (int32_t d = v.rank - 1; d >= 0; --d) {
+      w[3 + d] = v.shape[d];
+      w[3 + v.rank + d] = stride;
+      stride *= v.shape[d];
+    }
+    pos += RECUR_HOST_DESCRIPTOR_WORDS(v.rank);
+  }
+
+  // Room for the result descriptors, sized by the declared output ranks.
+  size_t resultWords = 0;
+  for (const ValueRef &ref : step.results)
+    resultWords +=
+        RECUR_HOST_DESCRIPTOR_WORDS(fn.outputs[ref.index].shape.size());
+  std::vector<int64_t> results(std::max<size_t>(resultWords, 1), 0);
+
+  std::vector<Result> rs(step.results.size());
+  std::vector<void *> candidates; // owned allocations, no duplicates
+  std::vector<void *> toFree;
+  candidates.reserve(rs.size());
+  toFree.reserve(rs.size());
+
+  recur_host_env env{session.device->pool.get(), &ThreadPool::parallelForThunk};
+  entry(&env, operands.data(), results.data());
+
+  // Read the descriptors back and decide who owns what. (Allocated before
+  // the call, so that nothing between the call and the hand-over throws.)
+  pos = 0;
+  for (size_t k = 0; k < rs.size(); ++k) {
+    Result &r = rs[k];
+    r.output = step.results[k].index;
+    r.rank = static_cast<int32_t>(fn.outputs[r.output].shape.size());
+    const int64_t *w = results.data() + pos;
+    std::memcpy(&r.allocated, &w[0], sizeof(void *));
+    std::memcpy(&r.aligned, &w[1], sizeof(void *));
+    r.offset = w[2];
+    for (int32_t d = 0; d < r.rank; ++d) {
+      r.sizes[d] = w[3 + d];
+      r.strides[d] = w[3 + r.rank + d];
+    }
+    pos += RECUR_HOST_DESCRIPTOR_WORDS(r.rank);
+    r.owned = r.allocated && !aliasesKnownMemory(r.allocated) &&
+              std::find(candidates.begin(), candidates.end(), r.allocated) ==
+                  candidates.end();
+    if (r.owned)
+      candidates.push_back(r.allocated);
+  }
+
+  // Malformed results: free what the callee handed over and fail.
+  for (Result &r : rs)
+    if (recur_status s = checkResult(r)) {
+      for (void *p : candidates)
+        std::free(p);
+      return s;
+    }
+
+  for (size_t k = 0; k < rs.size(); ++k) {
+    if (recur_status s = makeOutput(rs[k], toFree)) {
+      // The outputs made so far own their memory; free the rest.
+      for (size_t j = k; j < rs.size(); ++j)
+        if (rs[j].owned)
+          toFree.push_back(rs[j].allocated);
+      for (void *p : toFree)
+        std::free(p);
+      return s;
+    }
+  }
+  for (void *p : toFree)
+    std::free(p);
+  return nullptr;
+}
+
+static recur_status checkInputs(const FunctionInfo &fn,
+                                recur_tensor *const *inputs) {
+  struct Binding {
+    int32_t symbol;
+    size_t input, dim;
+    int64_t size;
+  };
+  std::vector<Binding> bindings;
+  for (size_t i = 0; i < fn.inputs.size(); ++i) {
+    const ParamInfo &p = fn.inputs[i];
+    std::string where =
+        "input " + std::to_string(i) + " (" + quote(p.name) + ")";
+    const recur_tensor *t = inputs[i];
+    if (!t)
+      return makeStatus(RECUR_INVALID_ARGUMENT, where + " is NULL");
+    if (t->dtype != p.dtype)
+      return makeStatus(RECUR_INVALID_ARGUMENT,
+                        where + ": dtype is " + recur_dtype_name(t->dtype) +
+                            ", expected " + recur_dtype_name(p.dtype));
+    auto rank = static_cast<int32_t>(p.shape.size());
+    if (t->rank != rank)
+      return makeStatus(RECUR_INVALID_ARGUMENT,
+                        where + ": rank is " + std::to_string(t->rank) +
+                            ", expected " + std::to_string(rank) + " (" +
+                            shapeString(p.shape.data(), p.shape.size()) + ")");
+    for (int32_t d = 0; d < rank; ++d) {
+      if (p.shape[d] >= 0 && t->shape[d] != p.shape[d])
+        return makeStatus(RECUR_INVALID_ARGUMENT,
+                          where + ": dimension " + std::to_string(d) + " is " +
+                              std::to_string(t->shape[d]) + ", expected " +
+                              std::to_string(p.shape[d]));
+      int32_t sym = p.symbols.empty() ? -1 : p.symbols[d];
+      if (sym < 0)
+        continue;
+      auto it = std::find_if(bindings.begin(), bindings.end(),
+                             [&](const Binding &b) { return b.symbol == sym; });
+      if (it == bindings.end()) {
+        bindings.push_back({sym, i, static_cast<size_t>(d), t->shape[d]});
+      } else if (it->size != t->shape[d]) {
+        const ParamInfo &other = fn.inputs[it->input];
+        return makeStatus(RECUR_INVALID_ARGUMENT,
+                          where + ": dimension " + std::to_string(d) + " is " +
+                              std::to_string(t->shape[d]) + " but input " +
+                              std::to_string(it->input) + " (" +
+                              quote(other.name) + ") dimension " +
+                              std::to_string(it->dim) + " (same symbol) is " +
+                              std::to_string(it->size));
+      }
+    }
+    size_t esize = recur_dtype_size(t->dtype);
+    if (t->bytes && reinterpret_cast<uintptr_t>(t->data) % esize != 0)
+      return makeStatus(RECUR_INVALID_ARGUMENT,
+                        where + ": data is not aligned to its " +
+                            std::to_string(esize) + "-byte elements");
+  }
+  return nullptr;
+}
+
+static recur_status callSession(recur_session *session, const char *function,
+                                recur_tensor *const *inputs, size_t numInputs,
+                                recur_tensor **outputs, size_t numOutputs) {
+  if (outputs)
+    for (size_t i = 0; i < numOutputs; ++i)
+      outputs[i] = nullptr;
+  if (!session || !function)
+    return makeStatus(RECUR_INVALID_ARGUMENT,
+                      "recur_session_call: session or function is NULL");
+  if (numInputs && !inputs)
+    return makeStatus(RECUR_INVALID_ARGUMENT,
+                      "recur_session_call: inputs is NULL");
+  if (numOutputs && !outputs)
+    return makeStatus(RECUR_INVALID_ARGUMENT,
+                      "recur_session_call: outputs is NULL");
+  const recur_module &module = *session->module;
+  auto it = module.functionIndex.find(function);
+  if (it == module.functionIndex.end())
+    return makeStatus(RECUR_NOT_FOUND, "no function " + quote(function) +
+                                           " in the module (it has: " +
+                                           functionList(&module) + ")");
+  const FunctionInfo &fn = module.functions[it->second];
+  std::string prefix = "call to " + quote(fn.name) + ": ";
+  if (numInputs != fn.inputs.size())
+    return makeStatus(RECUR_INVALID_ARGUMENT,
+                      prefix + "the function takes " +
+                          std::to_string(fn.inputs.size()) + " inputs, got " +
+                          std::to_string(numInputs));
+  if (numOutputs != fn.outputs.size())
+    return makeStatus(
+        RECUR_INVALID_ARGUMENT,
+        prefix + "the function has " + std::to_string(fn.outputs.size()) +
+            " outputs, got room for " + std::to_string(numOutputs));
+  if (recur_status s = checkInputs(fn, inputs))
+    return prefixStatus(s, prefix);
+  const PlanInfo *plan = session->planOf[it->second];
+  if (!plan)
+    return makeStatus(RECUR_UNAVAILABLE,
+                      prefix + "the module's host target has no plan for it");
+  size_t planIndex = static_cast<size_t>(plan - session->target->plans.data());
+
+  std::lock_guard<std::mutex> lock(session->callMutex);
+  Call call(*session, fn, *plan, session->entries[planIndex], inputs);
+  return call.run(outputs);
+}
+
+//===----------------------------------------------------------------------===//
+// C API
+//===----------------------------------------------------------------------===//
+
+recur_status recur_session_create(recur_device *device, recur_module *module,
+                                  recur_session **out) {
+  return guard([&]() -> recur_status {
+    if (!out)
+      return makeStatus(RECUR_INVALID_ARGUMENT,
+                        "recur_session_create: out is NULL");
+    *out = nullptr;
+    if (!device || !module)
+      return makeStatus(RECUR_INVALID_ARGUMENT,
+                        "recur_session_create: device or module is NULL");
+    return createSession(device, module, out);
+  });
+}
+
+void recur_session_release(recur_session *session) { delete session; }
+
+recur_status recur_session_call(recur_session *session, const char *function,
+                                recur_tensor *const *inputs, size_t num_inputs,
+                                recur_tensor **outputs, size_t num_outputs) {
+  recur_status s = guard([&] {
+    return callSession(session, function, inputs, num_inputs, outputs,
+                       num_outputs);
+  });
+  if (s && outputs)
+    for (size_t i = 0; i < num_outputs; ++i)
+      outputs[i] = nullptr;
+  return s;
+}

@@ -1,0 +1,155 @@
+//===- ThreadPool.cpp - the host device's worker threads ------------------===//
+
+#include "ThreadPool.h"
+
+#include <algorithm>
+
+using namespace recur::rt;
+
+/// Chunks per thread: enough to even out uneven chunks, few enough that
+/// claiming one (an atomic increment) stays cheap.
+static constexpr int64_t kChunksPerThread = 4;
+
+namespace {
+/// Set while the thread runs loop bodies; a parallel_for called then runs
+/// inline instead of waiting on the pool (which could deadlock).
+thread_local bool tlsInBody = false;
+
+struct InBodyScope {
+  bool saved;
+  InBodyScope() : saved(tlsInBody) { tlsInBody = true; }
+  ~InBodyScope() { tlsInBody = saved; }
+};
+} // namespace
+
+bool ThreadPool::inBody() { return tlsInBody; }
+
+ThreadPool::ThreadPool(int numThreads) {
+  int numWorkers = std::max(numThreads, 1) - 1;
+  workers.reserve(static_cast<size_t>(numWorkers));
+  try {
+    for (int i = 0; i < numWorkers; ++i)
+      workers.emplace_back([this] { workerLoop(); });
+  } catch (...) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stopping = true;
+    }
+    workAvailable.notify_all();
+    for (std::thread &t : workers)
+      t.join();
+    throw;
+  }
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stopping = true;
+  }
+  workAvailable.notify_all();
+  for (std::thread &t : workers)
+    t.join();
+}
+
+void ThreadPool::runChunks(Job &job) {
+  InBodyScope scope;
+  for (;;) {
+    int64_t c = job.nextChunk.fetch_add(1, std::memory_order_relaxed);
+    if (c >= job.numChunks)
+      return;
+    int64_t begin = c * job.chunkSize;
+    int64_t end = std::min(job.n, begin + job.chunkSize);
+    job.body(job.data, begin, end);
+  }
+}
+
+ThreadPool::Job *ThreadPool::findJob() {
+  for (Job *j = jobs; j; j = j->next)
+    if (j->nextChunk.load(std::memory_order_relaxed) < j->numChunks)
+      return j;
+  return nullptr;
+}
+
+void ThreadPool::unlink(Job &job) {
+  if (!job.listed)
+    return;
+  if (job.prev)
+    job.prev->next = job.next;
+  else
+    jobs = job.next;
+  if (job.next)
+    job.next->prev = job.prev;
+  job.prev = job.next = nullptr;
+  job.listed = false;
+}
+
+void ThreadPool::workerLoop() {
+  std::unique_lock<std::mutex> lock(mutex);
+  for (;;) {
+    Job *job = nullptr;
+    workAvailable.wait(lock, [&] { return stopping || (job = findJob()); });
+    if (stopping)
+      return;
+    // Attaching under the mutex while the job is listed keeps it alive: its
+    // owner unlinks it, then waits until no worker is attached.
+    ++job->attached;
+    lock.unlock();
+    runChunks(*job);
+    lock.lock();
+    if (--job->attached == 0)
+      jobDetached.notify_all();
+  }
+}
+
+void ThreadPool::parallelFor(int64_t n, recur_host_parallel_body body,
+                             void *data) {
+  if (n <= 0)
+    return;
+  if (tlsInBody) {
+    body(data, 0, n);
+    return;
+  }
+  if (n == 1 || workers.empty()) {
+    InBodyScope scope;
+    body(data, 0, n);
+    return;
+  }
+
+  Job job;
+  job.body = body;
+  job.data = data;
+  job.n = n;
+  int64_t maxChunks = static_cast<int64_t>(numThreads()) * kChunksPerThread;
+  int64_t chunks = std::min(n, maxChunks);
+  job.chunkSize = (n + chunks - 1) / chunks;
+  job.numChunks = (n + job.chunkSize - 1) / job.chunkSize;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    job.next = jobs;
+    if (jobs)
+      jobs->prev = &job;
+    jobs = &job;
+    job.listed = true;
+  }
+  // Wake as many workers as there are chunks beyond the caller's first.
+  int64_t wake = std::min<int64_t>(job.numChunks - 1,
+                                   static_cast<int64_t>(workers.size()));
+  if (wake >= static_cast<int64_t>(workers.size()))
+    workAvailable.notify_all();
+  else
+    for (int64_t i = 0; i < wake; ++i)
+      workAvailable.notify_one();
+
+  runChunks(job);
+
+  // Every chunk is claimed; wait for the workers still running theirs.
+  std::unique_lock<std::mutex> lock(mutex);
+  unlink(job);
+  jobDetached.wait(lock, [&] { return job.attached == 0; });
+}
+
+void ThreadPool::parallelForThunk(void *ctx, int64_t n,
+                                  recur_host_parallel_body body, void *data) {
+  static_cast<ThreadPool *>(ctx)->parallelFor(n, body, data);
+}

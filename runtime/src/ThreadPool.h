@@ -1,0 +1,78 @@
+//===- ThreadPool.h - the host device's worker threads ----------*- C++ -*-===//
+//
+// A fixed pool that runs parallel_for loops (host_abi.h): [0, n) is split
+// into a few chunks per thread, the calling thread takes chunks too, and the
+// call returns when every chunk has run. Several threads may run loops on one
+// pool at once (sessions sharing a device); a loop started from inside a
+// loop body runs inline. A loop allocates nothing: its bookkeeping lives on
+// the caller's stack.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_RUNTIME_SRC_THREADPOOL_H
+#define RECUR_RUNTIME_SRC_THREADPOOL_H
+
+#include "recur/host_abi.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace recur::rt {
+
+class ThreadPool {
+public:
+  /// A pool whose loops run on `numThreads` threads in all: the caller and
+  /// numThreads - 1 workers. Throws std::system_error when a thread cannot
+  /// be started.
+  explicit ThreadPool(int numThreads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool &) = delete;
+  ThreadPool &operator=(const ThreadPool &) = delete;
+
+  /// Threads that run a loop, the caller included.
+  int numThreads() const { return static_cast<int>(workers.size()) + 1; }
+
+  /// Runs body(data, begin, end) over disjoint ranges covering [0, n).
+  void parallelFor(int64_t n, recur_host_parallel_body body, void *data);
+
+  /// recur_host_env::parallel_for, with ctx a ThreadPool.
+  static void parallelForThunk(void *ctx, int64_t n,
+                               recur_host_parallel_body body, void *data);
+
+  /// Whether the current thread is running a loop body.
+  static bool inBody();
+
+private:
+  struct Job {
+    recur_host_parallel_body body;
+    void *data;
+    int64_t n;
+    int64_t chunkSize;
+    int64_t numChunks;
+    std::atomic<int64_t> nextChunk{0};
+    int attached = 0;    // workers running chunks; guarded by mutex
+    bool listed = false; // in the job list; guarded by mutex
+    Job *prev = nullptr, *next = nullptr; // guarded by mutex
+  };
+
+  static void runChunks(Job &job);
+  void workerLoop();
+  /// A listed job with chunks left, or null. Requires mutex.
+  Job *findJob();
+  void unlink(Job &job);
+
+  std::mutex mutex;
+  std::condition_variable workAvailable;
+  std::condition_variable jobDetached;
+  Job *jobs = nullptr;
+  bool stopping = false;
+  std::vector<std::thread> workers;
+};
+
+} // namespace recur::rt
+
+#endif // RECUR_RUNTIME_SRC_THREADPOOL_H
