@@ -34,6 +34,23 @@ void populateLowerToLoopsPatterns(mlir::RewritePatternSet &patterns);
 /// above).
 void populateLowerScansToLoopsPatterns(mlir::RewritePatternSet &patterns);
 
+/// Symbols of the host ABI (runtime/include/recur/host_abi.h). The outlining
+/// pass names loops' functions, the ABI pass finds them by these names.
+inline constexpr llvm::StringLiteral kHostParBodyPrefix = "__recur_par_body_";
+inline constexpr llvm::StringLiteral kHostParLaunchPrefix =
+    "__recur_par_launch_";
+inline constexpr llvm::StringLiteral kHostParThunkPrefix =
+    "__recur_par_thunk_";
+/// On a launch declaration: the symbol of the body it runs.
+inline constexpr llvm::StringLiteral kHostParBodyAttr =
+    "recur.host_parallel_body";
+inline constexpr llvm::StringLiteral kHostEntryPrefix = "__recur_entry_";
+inline constexpr llvm::StringLiteral kHostEnvGlobal = "__recur_env";
+/// RECUR_HOST_ABI_VERSION_SYMBOL and RECUR_HOST_ABI_VERSION.
+inline constexpr llvm::StringLiteral kHostABIVersionSymbol =
+    "__recur_host_abi_version";
+inline constexpr unsigned kHostABIVersion = 1;
+
 /// Registers the named pipelines (see Pipelines.cpp).
 void registerRecurPipelines();
 

@@ -304,4 +304,240 @@ def RecurTestAffineDecomposition : Pass<"recur-test-affine-decomposition"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Host target: the contract of runtime/include/recur/host_abi.h
+//===----------------------------------------------------------------------===//
+
+def RecurOutlineHostParallel
+    : Pass<"recur-outline-host-parallel", "::mlir::ModuleOp"> {
+  let summary = "Outline outermost parallel loops for the host runtime's "
+                "parallel_for";
+  let description = [{
+    Runs on bufferized IR (after `scf-forall-to-parallel` and
+    `convert-linalg-to-parallel-loops`). Every outermost `scf.parallel`
+    without reductions (one nested in scf.for, scf.if... counts) becomes
+
+    - `func.func private @__recur_par_body_N(%begin: index, %end: index,
+      captures...)`: an `scf.for` over iterations [begin, end) of the loop
+      linearized over all its dimensions (row-major, the last dimension
+      fastest), each index taken apart into the original induction
+      variables with the loop's lower bounds and steps, and the loop's body;
+    - a call to the declaration `func.func private
+      @__recur_par_launch_N(%n: index, captures...)`, where `%n` is the
+      product of the trip counts (computed at run time; 0 when any is 0).
+
+    Captures are the values defined above the loop that it reads (memrefs,
+    indices, scalars, vectors), and the bounds the body needs to rebuild the
+    induction variables (all but the first upper bound); constants are
+    cloned into the body instead. The launch declaration names its body in
+    `recur.host_parallel_body`, which keeps the body alive until
+    --recur-host-abi calls it. --recur-host-abi gives the launch a body
+    that calls the runtime's `parallel_for` with the body. Loops nested in
+    the outlined one stay `scf.parallel` (sequential after
+    convert-scf-to-cf). Left alone: loops with reductions (`scf.reduce` with
+    operands), loops in functions that are called from inside a parallel
+    loop (host_abi.h: bodies do not call parallel_for again), and loops
+    capturing a value of another type.
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%m, %c4) step (%c1, %c1) {
+      memref.store %x, %buf[%i, %j] : memref<?x4xf32>
+    }
+    ```
+    becomes
+    ```mlir
+    %rows = arith.maxsi %m, %c0 : index
+    %n = arith.muli %c4, %rows : index    // trip counts: max(m, 0) and 4
+    call @__recur_par_launch_0(%n, %x, %buf) : (index, f32, memref<?x4xf32>) -> ()
+    ...
+    func.func private @__recur_par_launch_0(index, f32, memref<?x4xf32>)
+        attributes {recur.host_parallel_body = @__recur_par_body_0}
+    func.func private @__recur_par_body_0(%begin: index, %end: index,
+        %x: f32, %buf: memref<?x4xf32>) {
+      scf.for %k = %begin to %end step %c1 {
+        %j = arith.remui %k, %c4 : index
+        %i = arith.divui %k, %c4 : index
+        memref.store %x, %buf[%i, %j] : memref<?x4xf32>
+      }
+      return
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+def RecurHostExpandCopies : Pass<"recur-host-expand-copies"> {
+  let summary = "Turn strided memref copies into linalg.copy for host code";
+  let description = [{
+    finalize-memref-to-llvm lowers a `memref.copy` between memrefs that are
+    not both contiguous (a copy into a subview, as bufferized
+    `tensor.insert_slice` makes) to a call to `memrefCopy`, a function of
+    MLIR's runner library that a host shared object cannot import. Those
+    copies become `linalg.copy`, lowered like every linalg op (to parallel
+    loops, which --recur-outline-host-parallel hands to the runtime).
+    Contiguous copies stay `memref.copy` (an `llvm.memcpy`).
+
+    ```mlir
+    memref.copy %a, %sv : memref<?x4xf32> to memref<?x4xf32, strided<[4, 1], offset: ?>>
+    // becomes
+    linalg.copy ins(%a : memref<?x4xf32>)
+                outs(%sv : memref<?x4xf32, strided<[4, 1], offset: ?>>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def RecurHostMarkEntries
+    : Pass<"recur-host-mark-entries", "::mlir::ModuleOp"> {
+  let summary = "Check the host entry points' signatures and request their "
+                "C interfaces";
+  let description = [{
+    Every public function with a body is an entry point of the host shared
+    object: it must take and return only ranked memrefs with the identity
+    layout (what a host_abi.h descriptor describes), or this pass fails with
+    an error at the function. Each gets `llvm.emit_c_interface`, so that
+    func-to-llvm emits `_mlir_ciface_<f>`, the pointer-to-descriptor wrapper
+    that --recur-host-abi calls. Private functions (the outlined loop bodies
+    and launches among them) keep the plain calling convention.
+
+    ```mlir
+    func.func @f(%x: memref<?x4xf32>) -> memref<?x4xf32>
+    // becomes
+    func.func @f(%x: memref<?x4xf32>) -> memref<?x4xf32>
+        attributes {llvm.emit_c_interface}
+    ```
+  }];
+}
+
+def RecurHostABI : Pass<"recur-host-abi", "::mlir::ModuleOp"> {
+  let summary = "Implement the host ABI (host_abi.h) on the LLVM dialect";
+  let description = [{
+    Runs after everything is lowered to the LLVM dialect, with
+    `_mlir_ciface_<f>` wrappers for the public functions
+    (--recur-host-mark-entries). Adds:
+
+    - for each `@__recur_par_launch_N` declaration (--recur-outline-host-
+      parallel): its body, which stores its arguments after `n` in a stack
+      struct and calls `env->parallel_for(env->ctx, n,
+      @__recur_par_thunk_N, &struct)`, env being read from the thread-local
+      `@__recur_env` (with no env, the loop runs on the calling thread);
+      and `@__recur_par_thunk_N(ptr data, i64 begin, i64 end)`, which loads
+      the fields and calls `@__recur_par_body_N(begin, end, fields...)`;
+    - for each public function `@f`: the exported
+      `void @__recur_entry_f(ptr env, ptr operands, ptr results)`, which sets
+      `@__recur_env` for the call and calls `_mlir_ciface_f` with
+      `operands[i]` as the i-th descriptor pointer and, when `@f` has
+      results, `results` as the result pointer (one descriptor, or several
+      laid out one after the other);
+    - the exported `i32 @__recur_host_abi_version()`, returning 1.
+
+    Every other definition (user functions, C wrappers, loop bodies, thunks,
+    launches, globals) gets internal linkage, so the shared object exports
+    only the entries and the version; declarations (malloc, free, libm) stay
+    external. A public function whose lowered signature is not made of
+    memref descriptors is an error at the function.
+
+    ```mlir
+    llvm.func @f(...) -> !llvm.struct<(ptr, ptr, i64, array<1 x i64>, ...)>
+    llvm.func @_mlir_ciface_f(%res: !llvm.ptr, %x: !llvm.ptr)
+    // gains
+    llvm.func @__recur_entry_f(%env: !llvm.ptr, %operands: !llvm.ptr,
+                               %results: !llvm.ptr) {
+      ... store %env to @__recur_env
+      %x = load operands[0]
+      llvm.call @_mlir_ciface_f(%results, %x)
+      ...
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Host code quality (passes/Transforms/HostOptimize.cpp)
+//===----------------------------------------------------------------------===//
+
+def RecurHostFuseElementwise
+    : Pass<"recur-host-fuse-elementwise", "::mlir::ModuleOp"> {
+  let summary = "Fuse elementwise linalg ops on tensors, producers with "
+                "several uses included";
+  let description = [{
+    Upstream elementwise fusion (`linalg::populateElementwiseOpsFusionPatterns`:
+    producer generics into consumer generics, `linalg.fill` and splat
+    constants into the bodies that read them), except that a producer with
+    several consumers is fused into each of them (and kept only while
+    something else reads it): recomputing a few flops per element is cheaper
+    than a trip through memory and, on the host, one more parallel launch.
+    Runs on tensors, before bufferization.
+
+    ```mlir
+    %s = linalg.generic ins(%x) outs(%e0) { exp ... }   // sigmoid
+    %a = linalg.generic ins(%s) outs(%e1) { 1 - s }
+    %b = linalg.generic ins(%s, %y) outs(%e2) { s * y }
+    // becomes
+    %a = linalg.generic ins(%x) outs(%e1) { 1 - sigmoid(x) }
+    %b = linalg.generic ins(%x, %y) outs(%e2) { sigmoid(x) * y }
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def RecurHostInterchangeContractions
+    : Pass<"recur-host-interchange-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Put the reductions of matmul-like ops on buffers outside "
+                "the output's contiguous dimension";
+  let description = [{
+    `convert-linalg-to-parallel-loops` keeps a linalg op's loop order, and a
+    matmul's is (i, j, k): the innermost loop is the reduction, a serial
+    chain of scalar fmas LLVM cannot vectorize without reassociation. This
+    pass generalizes such ops (any op on buffers whose innermost loop is a
+    reduction and whose output's last index is one parallel loop `j`) and
+    moves `j` innermost, after the reductions: (i, k, j). The inner loop
+    then streams along contiguous rows of the output and of the right-hand
+    side, which LLVM vectorizes, and the outer parallel loops still become
+    one scf.parallel.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<?x256xf32>, memref<256x512xf32>)
+                  outs(%c : memref<?x512xf32>)
+    // becomes a linalg.generic with iterator_types
+    //   ["parallel", "reduction", "parallel"]   (i, k, j)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def RecurHostHoistLoopBuffers
+    : Pass<"recur-host-hoist-loop-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Allocate the per-iteration buffers of scf.for loops once";
+  let description = [{
+    After bufferization and the deallocation pipeline, a temporary of a
+    sequential loop's body is a `memref.alloc` at the top of the body and a
+    `memref.dealloc` at its end, so every step calls malloc and free. When
+    the alloc's sizes are defined outside the loop and the buffer is freed
+    unconditionally in the same block (so nothing of it survives the
+    iteration), this pass allocates it before the loop and frees it after,
+    innermost loops first, through as many `scf.for` levels as the sizes
+    allow. It never crosses `scf.parallel` or `scf.forall`, whose iterations
+    need buffers of their own.
+
+    ```mlir
+    scf.for %t = %c0 to %n step %c1 {
+      %tmp = memref.alloc(%b) : memref<?x256xf32>
+      ...
+      memref.dealloc %tmp : memref<?x256xf32>
+    }
+    // becomes
+    %tmp = memref.alloc(%b) : memref<?x256xf32>
+    scf.for %t = %c0 to %n step %c1 {
+      ...
+    }
+    memref.dealloc %tmp : memref<?x256xf32>
+    ```
+  }];
+}
+
 #endif // RECUR_PASSES_TD

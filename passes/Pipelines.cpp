@@ -12,21 +12,44 @@
 
 using namespace mlir;
 
-/// The sequential reference all the way to the LLVM dialect, ready for
-/// mlir-runner: recur ops become loops, tensors become buffers, and every
-/// dialect becomes LLVM. Math functions without an LLVM intrinsic (tanh) call
-/// libm.
-static constexpr const char *kReferenceToLLVM =
+/// Recur ops to loops, tensors to buffers: how every lowering starts. Maps
+/// (stateless recurrences) become scf.forall.
+static constexpr const char *kToBuffers =
     "recur-lower-to-loops,canonicalize,"
     "func.func(convert-elementwise-to-linalg),"
     "one-shot-bufferize{bufferize-function-boundaries=1 "
     "function-boundary-type-conversion=identity-layout-map allow-return-allocs-from-loops=1},"
     "canonicalize,"
-    "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-    "func.func(convert-linalg-to-loops),func.func(scf-forall-to-for),"
+    "buffer-deallocation-pipeline,convert-bufferization-to-memref,";
+
+/// Loops and buffers to the LLVM dialect. Math functions without an LLVM
+/// intrinsic (tanh) call libm.
+static constexpr const char *kLoopsToLLVM =
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
     "convert-to-llvm,reconcile-unrealized-casts";
+
+/// The sequential reference all the way to the LLVM dialect, ready for
+/// mlir-runner: recur ops become loops, tensors become buffers, and every
+/// dialect becomes LLVM.
+static std::string referenceToLLVM() {
+  return std::string(kToBuffers) +
+         "func.func(convert-linalg-to-loops),func.func(scf-forall-to-for)," +
+         kLoopsToLLVM;
+}
+
+/// The same for the host target's shared object (runtime/include/recur/
+/// host_abi.h): linalg ops, strided copies and scf.forall become
+/// scf.parallel, the outermost parallel loops are outlined for the runtime's
+/// parallel_for (inner ones run sequentially), public functions become the
+/// exported entry points.
+static std::string hostToLLVM() {
+  return std::string(kToBuffers) +
+         "recur-host-expand-copies,func.func(convert-linalg-to-parallel-loops),"
+         "func.func(scf-forall-to-parallel),"
+         "recur-outline-host-parallel,recur-host-mark-entries," +
+         kLoopsToLLVM + ",recur-host-abi";
+}
 
 namespace {
 /// Options of the parallelizing pipelines.
@@ -64,15 +87,34 @@ void recur::registerRecurPipelines() {
       "LLVM dialect (for mlir-runner)",
       [](OpPassManager &pm, const ParallelizeOptions &options) {
         buildParallelize(pm, options);
-        if (failed(parsePassPipeline(kReferenceToLLVM, pm)))
+        if (failed(parsePassPipeline(referenceToLLVM(), pm)))
           llvm::report_fatal_error("recur-parallel-to-llvm: bad pipeline");
+      });
+  PassPipelineRegistration<ParallelizeOptions>(
+      "recur-host-parallel-to-llvm",
+      "--recur-parallelize, then --recur-host-to-llvm (the host shared "
+      "object's LLVM dialect)",
+      [](OpPassManager &pm, const ParallelizeOptions &options) {
+        buildParallelize(pm, options);
+        if (failed(parsePassPipeline(hostToLLVM(), pm)))
+          llvm::report_fatal_error("recur-host-parallel-to-llvm: bad pipeline");
+      });
+  PassPipelineRegistration<>(
+      "recur-host-to-llvm",
+      "Lower what recur ops remain to loops and everything to the LLVM "
+      "dialect of a host shared object: parallel loops call the runtime's "
+      "parallel_for, public functions become __recur_entry_<f> "
+      "(runtime/include/recur/host_abi.h)",
+      [](OpPassManager &pm) {
+        if (failed(parsePassPipeline(hostToLLVM(), pm)))
+          llvm::report_fatal_error("recur-host-to-llvm: bad pipeline");
       });
   PassPipelineRegistration<>(
       "recur-reference-to-llvm",
       "Lower recur ops to sequential loops and everything to the LLVM dialect "
       "(for mlir-runner)",
       [](OpPassManager &pm) {
-        if (failed(parsePassPipeline(kReferenceToLLVM, pm)))
+        if (failed(parsePassPipeline(referenceToLLVM(), pm)))
           llvm::report_fatal_error("recur-reference-to-llvm: bad pipeline");
       });
 }

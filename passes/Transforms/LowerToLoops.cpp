@@ -82,22 +82,44 @@ struct LowerRecurrence : OpRewritePattern<RecurrenceOp> {
         for (Value seq : op.getSequences())
           args.push_back(extractTimeStep(rewriter, loc, seq, axis, c0));
         llvm::append_range(args, op.getCaptures());
-        SmallVector<Value> yielded = inlineBlock(rewriter, body, args);
-        SmallVector<Value> sizes;
-        for (auto [k, type] : llvm::enumerate(outTypes)) {
-          Value step = yielded[numStates + k];
-          for (int64_t d = 0, sd = 0; d < type.getRank(); ++d) {
+        auto stepSizes = [&](ArrayRef<Value> args) {
+          SmallVector<Value> yielded = inlineBlock(rewriter, body, args);
+          SmallVector<Value> sizes;
+          for (auto [k, type] : llvm::enumerate(outTypes)) {
+            Value step = yielded[numStates + k];
+            for (int64_t d = 0, sd = 0; d < type.getRank(); ++d) {
+              if (d == axis)
+                continue;
+              if (type.isDynamicDim(d))
+                sizes.push_back(getDimValue(rewriter, loc, step, sd));
+              ++sd;
+            }
+          }
+          scf::YieldOp::create(rewriter, loc, sizes);
+        };
+        stepSizes(args);
+        // Without a step 0 (T = 0), the body runs on stand-ins of the
+        // slices' sizes (zeros): sizes that follow from shapes come out right
+        // (and both branches fold to them); the values are never used.
+        rewriter.setInsertionPointToStart(&probe.getElseRegion().front());
+        SmallVector<Value> standIns(op.getInits());
+        for (Value seq : op.getSequences()) {
+          auto seqType = cast<RankedTensorType>(seq.getType());
+          SmallVector<int64_t> shape;
+          SmallVector<Value> dyn;
+          for (int64_t d = 0; d < seqType.getRank(); ++d) {
             if (d == axis)
               continue;
-            if (type.isDynamicDim(d))
-              sizes.push_back(getDimValue(rewriter, loc, step, sd));
-            ++sd;
+            shape.push_back(seqType.getDimSize(d));
+            if (seqType.isDynamicDim(d))
+              dyn.push_back(getDimValue(rewriter, loc, seq, d));
           }
+          standIns.push_back(createZeros(
+              rewriter, loc,
+              RankedTensorType::get(shape, seqType.getElementType()), dyn));
         }
-        scf::YieldOp::create(rewriter, loc, sizes);
-        rewriter.setInsertionPointToStart(&probe.getElseRegion().front());
-        SmallVector<Value> zeros(indexTypes.size(), c0);
-        scf::YieldOp::create(rewriter, loc, zeros);
+        llvm::append_range(standIns, op.getCaptures());
+        stepSizes(standIns);
       }
       unsigned next = 0;
       for (auto [k, type] : llvm::enumerate(outTypes))

@@ -121,8 +121,9 @@ func.func @seq_lens_vector_state(%h0: tensor<3xf32>, %x: tensor<5x3xf32>, %lens:
 // -----
 
 // A step output whose size only the body knows (k columns, k captured): the
-// body is probed on step 0 when there is one (0 otherwise) to size the
-// stacked output; here the probe folds to k itself.
+// body is probed on step 0 when there is one (on zero stand-ins of the step's
+// slices otherwise) to size the stacked output; here both branches give k
+// itself (and canonicalization folds the if away).
 // CHECK-LABEL: func.func @probe(
 // CHECK-SAME:    %[[H0:.*]]: tensor<2x4xf32>, %[[X:.*]]: tensor<?x2x4xf32>, %[[K:.*]]: index)
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
@@ -131,7 +132,7 @@ func.func @seq_lens_vector_state(%h0: tensor<3xf32>, %x: tensor<5x3xf32>, %lens:
 // CHECK:         %[[SIZE:.*]] = scf.if %[[NONEMPTY]] -> (index) {
 // CHECK:           scf.yield %[[K]] : index
 // CHECK:         } else {
-// CHECK:           scf.yield %[[C0]] : index
+// CHECK:           scf.yield %[[K]] : index
 // CHECK:         }
 // CHECK:         %[[EMPTY:.*]] = tensor.empty(%[[T]], %[[SIZE]]) : tensor<?x2x?xf32>
 // CHECK:         %[[ZEROS:.*]] = linalg.fill {{.*}} outs(%[[EMPTY]] :

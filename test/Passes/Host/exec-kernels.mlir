@@ -1,0 +1,65 @@
+// REQUIRES: clang-22
+// RUN: clang-22 -std=c11 -O1 -Wall -Werror -I %S/../../../runtime/include %S/Inputs/host_driver.c -o %t.driver -ldl -lpthread -lm
+// RUN: recur-opt %s --recur-host-to-llvm | mlir-translate --mlir-to-llvmir -o %t.ll
+// RUN: clang-22 -Wno-override-module -O2 -shared -fPIC %t.ll -o %t.so
+// RUN: %t.driver %t.so kernels | FileCheck %s
+// RUN: recur-opt %s --recur-host-parallel-to-llvm=chunk-size=4 | mlir-translate --mlir-to-llvmir -o %t.par.ll
+// RUN: clang-22 -Wno-override-module -O2 -shared -fPIC %t.par.ll -o %t.par.so
+// RUN: %t.driver %t.par.so kernels | FileCheck %s
+//
+// Host shared objects from plain tensor code, called through their entries
+// by Inputs/host_driver.c, which compares with plain C loops: one result, a
+// rank-0 operand, a libm call (tanh), empty dimensions, a reduction inside a
+// parallel loop, and a call with a null env (loops run on the caller).
+
+// CHECK: ok dense_tanh: M=9 K=5 N=7
+// CHECK: ok dense_tanh: M=1 K=3 N=1
+// CHECK: ok dense_tanh: M=0 K=4 N=6
+// CHECK: ok dense_tanh: M=4 K=2 N=0
+// CHECK: ok dense_tanh: M=6 K=3 N=5, no env
+// CHECK: ok row_sums: M=11 N=6
+// CHECK: PASSED
+
+#id = affine_map<(i, j) -> (i, j)>
+#scalar = affine_map<(i, j) -> ()>
+#row = affine_map<(i, j) -> (i)>
+
+// tanh(x w + b), b a scalar (rank-0).
+func.func @dense_tanh(%x: tensor<?x?xf32>, %w: tensor<?x?xf32>, %b: tensor<f32>)
+    -> tensor<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %n = tensor.dim %w, %c1 : tensor<?x?xf32>
+  %empty = tensor.empty(%m, %n) : tensor<?x?xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x?xf32>) -> tensor<?x?xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<?x?xf32>, tensor<?x?xf32>)
+                     outs(%acc : tensor<?x?xf32>) -> tensor<?x?xf32>
+  %y = linalg.generic {indexing_maps = [#id, #scalar, #id],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%p, %b : tensor<?x?xf32>, tensor<f32>) outs(%empty : tensor<?x?xf32>) {
+  ^bb0(%v: f32, %s: f32, %out: f32):
+    %a = arith.addf %v, %s : f32
+    %t = math.tanh %a : f32
+    linalg.yield %t : f32
+  } -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// Sums of the rows.
+func.func @row_sums(%x: tensor<?x?xf32>) -> tensor<?xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %empty = tensor.empty(%m) : tensor<?xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%empty : tensor<?xf32>) -> tensor<?xf32>
+  %s = linalg.generic {indexing_maps = [#id, #row],
+                       iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x?xf32>) outs(%acc : tensor<?xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %a = arith.addf %v, %out : f32
+    linalg.yield %a : f32
+  } -> tensor<?xf32>
+  return %s : tensor<?xf32>
+}
