@@ -10,7 +10,7 @@ from lit.llvm import llvm_config
 config.name = "RECUR"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]  # .test: RUN-only tests (scripts, not IR)
-config.excludes = ["lib", "gen", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["lib", "gen", "Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.recur_obj_root, "test")
 
@@ -40,5 +40,23 @@ config.substitutions.append(
     ("%numcheck", config.python_executable + " " +
      os.path.join(config.recur_src_root, "test", "lib", "numcheck.py") + " %s"))
 
-tools = ["recur-opt", "mlir-runner"]
+# %npycheck TOL GOT WANT...: compare .npy files (see test/lib/npycheck.py).
+config.substitutions.append(
+    ("%npycheck", config.python_executable + " " +
+     os.path.join(config.recur_src_root, "test", "lib", "npycheck.py")))
+# %rmod-dump: print a module file's signatures, constants and plans.
+config.substitutions.append(
+    ("%rmod-dump", config.python_executable + " " +
+     os.path.join(config.recur_src_root, "test", "lib", "rmod_dump.py") + " " +
+     os.path.join(config.recur_src_root, "runtime", "schema", "module.fbs")))
+
+tools = ["recur-opt", "recur-compile", "mlir-runner"]
 llvm_config.add_tool_substitutions(tools, [config.recur_tools_dir, config.llvm_tools_dir])
+
+# recur-run and the embedding example (examples/embed) link only the runtime.
+llvm_config.add_tool_substitutions(["recur-run", "recur-embed-example"],
+                                   [config.recur_tools_dir])
+# Tests that compile a model first say REQUIRES: recur-compile.
+import shutil
+if shutil.which("recur-compile", path=config.recur_tools_dir):
+    config.available_features.add("recur-compile")

@@ -1,0 +1,59 @@
+//===- Compiler.h - recur-compile's library ---------------------*- C++ -*-===//
+//
+// From a module of tensor functions (recur dialect and upstream dialects) to
+// a .rmod module file, or to one of the stages on the way, for inspection.
+// recur-compile is a thin command line over this.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RECUR_COMPILER_COMPILER_H
+#define RECUR_COMPILER_COMPILER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace recur {
+
+enum class Strategy { Auto, Sequential, Scan, Newton };
+enum class EmitStage { Recur, Loops, LLVM, Module };
+
+struct CompileOptions {
+  /// Targets to generate code for; "host" for now.
+  std::vector<std::string> targets = {"host"};
+  Strategy strategy = Strategy::Auto;
+  EmitStage emit = EmitStage::Module;
+  /// Steps per chunk of the parallel scans.
+  int64_t chunkSize = 64;
+  /// The host CPU to tune for: "host" (this machine), "generic", or an LLVM
+  /// CPU name such as "x86-64-v3".
+  std::string hostCpu = "host";
+  /// Print the per-recurrence report to `report`.
+  bool explain = false;
+  /// Source names of each function's arguments (function -> names).
+  std::map<std::string, std::vector<std::string>> argNames;
+};
+
+/// Parses a strategy / stage name; nullopt for an unknown one.
+std::optional<Strategy> parseStrategy(llvm::StringRef name);
+std::optional<EmitStage> parseEmitStage(llvm::StringRef name);
+llvm::StringRef strategyName(Strategy strategy);
+
+/// Compiles `module` (modified in place) and writes the requested stage to
+/// `out`: MLIR text for recur/loops, LLVM IR text for llvm, the module file
+/// bytes for module. Errors are emitted as diagnostics on the module's
+/// context (with locations) and make this fail.
+mlir::LogicalResult compile(mlir::ModuleOp module,
+                            const CompileOptions &options,
+                            llvm::raw_ostream &out, llvm::raw_ostream &report);
+
+/// Registers what compile() needs with `registry` (dialects, extensions,
+/// translations).
+void registerCompilerDialects(mlir::DialectRegistry &registry);
+
+} // namespace recur
+
+#endif // RECUR_COMPILER_COMPILER_H

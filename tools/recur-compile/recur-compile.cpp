@@ -1,0 +1,169 @@
+//===- recur-compile.cpp - compile a model to a module file ---------------===//
+//
+//   recur-compile MODEL.mlir -o OUT.rmod [--target=host] [--strategy=auto]
+//                 [--emit=recur|loops|llvm|module] [--explain] [--cpu=host]
+//
+// Errors are MLIR diagnostics with source locations; the exit code is 1.
+// See docs/recur-compile.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Compiler.h"
+#include "passes/Passes.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/AsmParser/AsmParserState.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("recur-compile options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
+                                      cl::desc("<model.mlir>"),
+                                      cl::cat(category));
+static cl::opt<std::string> outputFile("o", cl::Required,
+                                       cl::desc("Output file ('-': stdout)"),
+                                       cl::value_desc("file"),
+                                       cl::cat(category));
+static cl::list<std::string>
+    targets("target", cl::CommaSeparated,
+            cl::desc("Targets to generate code for, comma separated "
+                     "(default: host)"),
+            cl::cat(category));
+static cl::opt<std::string>
+    strategy("strategy", cl::init("auto"),
+             cl::desc("How recurrences run: auto (scan where the body is "
+                      "affine in the state, sequential otherwise), "
+                      "sequential, scan, newton"),
+             cl::cat(category));
+static cl::opt<std::string>
+    emit("emit", cl::init("module"),
+         cl::desc("What to write: recur (after the recurrence rewrites), "
+                  "loops, llvm (LLVM IR), module"),
+         cl::cat(category));
+static cl::opt<bool> explain("explain",
+                             cl::desc("Print one line per recurrence: its "
+                                      "structure and strategy"),
+                             cl::cat(category));
+static cl::opt<int64_t> chunkSize("chunk-size", cl::init(64),
+                                  cl::desc("Steps per chunk of the scans"),
+                                  cl::cat(category));
+static cl::opt<std::string>
+    cpu("cpu", cl::init("host"),
+        cl::desc("Host CPU to tune for: host (this machine), generic, or "
+                 "an LLVM CPU name such as x86-64-v3"),
+        cl::cat(category));
+
+/// The source names of each function's arguments ("%x" -> "x").
+static std::map<std::string, std::vector<std::string>>
+argumentNames(ModuleOp module, const AsmParserState &state) {
+  std::map<std::string, std::vector<std::string>> names;
+  for (const auto &def : state.getBlockDefs()) {
+    Block *block = def.block;
+    auto func = dyn_cast_or_null<func::FuncOp>(block->getParentOp());
+    if (!func || block != &func.getBody().front())
+      continue;
+    std::vector<std::string> list;
+    for (const auto &arg : def.arguments) {
+      const char *start = arg.loc.Start.getPointer();
+      const char *end = arg.loc.End.getPointer();
+      llvm::StringRef text(start, end - start);
+      list.push_back(text.ltrim('%').str());
+    }
+    names[func.getSymName().str()] = std::move(list);
+  }
+  return names;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAllPasses();
+  recur::registerRecurPasses();
+  recur::registerRecurPipelines();
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "recur-compile: compile a recurrent model to a Recur module (.rmod)\n");
+
+  recur::CompileOptions options;
+  if (!targets.empty())
+    options.targets.assign(targets.begin(), targets.end());
+  std::optional<recur::Strategy> s = recur::parseStrategy(strategy);
+  if (!s) {
+    llvm::errs() << "recur-compile: error: unknown --strategy '" << strategy
+                 << "'; expected auto, sequential, scan or newton\n";
+    return 1;
+  }
+  options.strategy = *s;
+  std::optional<recur::EmitStage> stage = recur::parseEmitStage(emit);
+  if (!stage) {
+    llvm::errs() << "recur-compile: error: unknown --emit '" << emit
+                 << "'; expected recur, loops, llvm or module\n";
+    return 1;
+  }
+  options.emit = *stage;
+  options.explain = explain;
+  options.chunkSize = chunkSize;
+  options.hostCpu = cpu;
+
+  if (llvm::StringRef(inputFile).ends_with(".onnx")) {
+    llvm::errs() << "recur-compile: error: " << inputFile
+                 << ": ONNX import is not implemented yet; give MLIR in the "
+                    "recur dialect\n";
+    return 1;
+  }
+
+  DialectRegistry registry;
+  recur::registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  context.loadAllAvailableDialects();
+
+  std::string error;
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      openInputFile(inputFile, &error);
+  if (!input) {
+    llvm::errs() << "recur-compile: error: " << error << "\n";
+    return 1;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(input), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+
+  AsmParserState asmState;
+  Block block;
+  ParserConfig config(&context);
+  if (failed(parseAsmSourceFile(sourceMgr, &block, config, &asmState)))
+    return 1;
+  OwningOpRef<ModuleOp> module =
+      detail::constructContainerOpForParserIfNecessary<ModuleOp>(
+          &block, &context,
+          FileLineColLoc::get(&context, inputFile, /*line=*/1,
+                              /*column=*/1));
+  if (!module || failed(verify(*module)))
+    return 1;
+  options.argNames = argumentNames(*module, asmState);
+
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFile, &error);
+  if (!output) {
+    llvm::errs() << "recur-compile: error: " << error << "\n";
+    return 1;
+  }
+  if (failed(recur::compile(*module, options, output->os(), llvm::outs())))
+    return 1; // the output file is deleted: nothing half-written is left
+  output->keep();
+  return 0;
+}
