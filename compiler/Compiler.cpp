@@ -85,7 +85,7 @@ void registerCompilerDialects(DialectRegistry &registry) {
 static LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
   PassManager pm(module.getContext());
   if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    return module.emitError() << "internal error: bad pipeline '" << pipeline
+    return emitError(module.getLoc()) << "internal error: bad pipeline '" << pipeline
                               << "'";
   return pm.run(module);
 }
@@ -158,25 +158,31 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     if (target == "host")
       continue;
     if (target == "sim" || StringRef(target).starts_with("cuda"))
-      return module.emitError() << "target '" << target
+      return emitError(module.getLoc()) << "target '" << target
                                 << "' is not available yet; this compiler "
                                    "generates code for: host";
-    return module.emitError() << "unknown target '" << target
+    return emitError(module.getLoc()) << "unknown target '" << target
                               << "'; known targets: host";
   }
   if (options.strategy == Strategy::Newton)
-    return module.emitError()
+    return emitError(module.getLoc())
            << "--strategy=newton is not implemented yet; use auto, "
               "sequential or scan";
   if (options.chunkSize < 1)
-    return module.emitError() << "--chunk-size must be at least 1";
+    return emitError(module.getLoc()) << "--chunk-size must be at least 1";
 
   SmallVector<func::FuncOp> publicFuncs;
   for (auto func : module.getOps<func::FuncOp>())
     if (!func.isPrivate() && !func.isExternal())
       publicFuncs.push_back(func);
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func.isExternal() && !SymbolTable::symbolKnownUseEmpty(func, module))
+      return emitError(func.getLoc())
+             << "function '" << func.getSymName()
+             << "' is declared but not defined; compiled code can only call "
+                "functions the module defines";
   if (publicFuncs.empty())
-    return module.emitError() << "nothing to compile: the module has no "
+    return emitError(module.getLoc()) << "nothing to compile: the module has no "
                                  "public function";
 
   if (options.explain && failed(explain(module, options.strategy, report)))
@@ -233,7 +239,7 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
   FailureOr<HostMachine> machine =
       resolveHostMachine(options.hostCpu, error);
   if (failed(machine))
-    return module.emitError() << "--cpu: " << error;
+    return emitError(module.getLoc()) << "--cpu: " << error;
   if (failed(runPipeline(module, "recur-host-to-llvm")))
     return failure();
   llvm::LLVMContext llvmContext;

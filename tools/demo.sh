@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The demo command: installs what is missing, builds, and walks an example
-# model through Recur. Today that means the recur dialect and its sequential
-# reference lowering, executed with MLIR's own mlir-runner; recur-compile and
-# recur-run (the CPU backend, issue 4) do not exist yet, and the demo says so.
+# model through Recur: recur-compile writes a module, recur-run and a small C
+# program run it on this CPU with the runtime.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${RECUR_BUILD_DIR:-$root/build}"
@@ -12,49 +11,55 @@ mkdir -p "$build"
 "$root/tools/build.sh" > "$build/demo-build.log" 2>&1 ||
   { cat "$build/demo-build.log"; exit 1; }
 
-opt="$build/bin/recur-opt"
-libs=/usr/lib/llvm-22/lib
-run() {
-  "$opt" "$@" |
-    /usr/lib/llvm-22/bin/mlir-runner -e main -entry-point-result=void \
-      --shared-libs="$libs/libmlir_runner_utils.so,$libs/libmlir_c_runner_utils.so"
-}
 say() { printf '\n== %s\n' "$*"; }
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-say "Recur demo. Status: the dialect, the structure analyses and the parallel"
-echo "   rewrites work, checked against the sequential reference; recur-compile /"
-echo "   recur-run (CPU backend and runtime), GPU code and Newton are not built yet."
-echo "   Every step below runs on this machine with recur-opt and mlir-runner."
+compile="$build/bin/recur-compile"
+runm="$build/bin/recur-run"
+
+say "Recur demo: compile a recurrent model to a module file and run it on this"
+echo "   CPU with the runtime. Works today: the dialect, the structure analyses,"
+echo "   the parallel rewrites, recur-compile, the runtime (host device) and"
+echo "   recur-run. Not yet: ONNX import, GPU code (sim/cuda), Newton."
 
 say "1. A minGRU written as a plain recur.recurrence (examples/mingru.mlir):"
 grep -v '^//' "$root/examples/mingru.mlir" | sed -n '/recur.recurrence/,/-> tensor/p'
 
-say "2. What the compiler finds in it (--recur-explain):"
-"$opt" "$root/examples/mingru.mlir" --recur-explain -o /dev/null 2>&1 | grep remark
+say "2. recur-compile --explain: what the compiler finds, and the module it writes"
+echo "   (auto: the affine recurrence becomes a chunked parallel scan):"
+"$compile" "$root/examples/mingru.mlir" --explain -o "$tmp/mingru.rmod" |
+  sed "s|$root/||; s/^/   /"
+"$compile" "$root/examples/mingru.mlir" --strategy=sequential \
+  -o "$tmp/mingru-seq.rmod"
+ls -l "$tmp/mingru.rmod" "$tmp/mingru-seq.rmod" | awk '{print "   " $5 " bytes  " $NF}' |
+  sed "s|$tmp/||"
 
-say "3. Its parallel form (--recur-parallelize): one input-projection matmul over"
-echo "   all steps, a coefficient map, and a chunked scan (scf.forall over chunks):"
-"$opt" "$root/examples/mingru.mlir" --recur-parallelize=chunk-size=64 |
-  grep -E 'linalg.matmul|recur.linear_scan|scf.forall \(' | sed 's/^ */   /' |
-  cut -c1-150
+# T=5, B=2, I=3, H=4: x, h0, Wz, Wh.
+inputs=(--input="5x2x3xf32=$(seq -s, -1.45 0.1 1.5)"
+        --input="2x4xf32=$(seq -s, -0.35 0.1 0.4)"
+        --input="3x4xf32=$(seq -s, -0.55 0.1 0.6)"
+        --input="3x4xf32=$(seq -s, 0.6 -0.1 -0.5)")
+say "3. recur-run on the host (T=5, B=2; T and B are dynamic in the module):"
+echo "   parallel scan:"
+"$runm" "$tmp/mingru.rmod" "${inputs[@]}" | sed 's/^/   /'
+echo "   sequential strategy, which must agree:"
+"$runm" "$tmp/mingru-seq.rmod" "${inputs[@]}" | sed 's/^/   /'
 
-cat "$root/examples/mingru.mlir" "$root/examples/mingru-main.mlir" > "$tmp/mingru.mlir"
-say "4. Executed on the CPU (T=5, B=2, dynamic shapes), sequential reference:"
-run "$tmp/mingru.mlir" --recur-reference-to-llvm
-say "5. ... and the parallel form (chunks of 2 steps), which must agree:"
-run "$tmp/mingru.mlir" --recur-parallel-to-llvm=chunk-size=2
+say "4. The same module with T=4096, B=8 (--benchmark=5: min/median/max):"
+"$runm" "$tmp/mingru.rmod" --input=4096x8x3xf32=0.5 --input=8x4xf32=0 \
+  --input=3x4xf32=0.1 --input=3x4xf32=0.2 --output=@"$tmp/y0.npy" \
+  --output=@"$tmp/y1.npy" --benchmark=5 | sed 's/^/   /'
 
-if [ -f "$root/examples/lstm.mlir" ]; then
-  say "6. An ONNX-semantics bidirectional LSTM (examples/lstm.mlir) decomposed by"
-  echo "   --recur-decompose-cells into one recurrence per direction:"
-  "$opt" "$root/examples/lstm.mlir" --recur-decompose-cells |
-    grep -E 'recur.recurrence' | sed 's/^ */   /' | cut -c1-150
-  "$opt" "$root/examples/lstm.mlir" --recur-decompose-cells --recur-explain \
-    -o /dev/null 2>&1 | grep remark | sed 's/^/   /'
-  say "7. ... and executed: y_h (final hidden state of each direction):"
-  run "$root/examples/lstm.mlir" --recur-parallel-to-llvm
-fi
+say "5. Embedding: examples/embed/embed.c links only librecur_runtime:"
+"$build/bin/recur-embed-example" "$tmp/mingru.rmod" 2>&1 | sed 's/^/   /'
 
-say "Done. Next: bash tools/test.sh runs the whole test suite."
+say "6. A bidirectional ONNX LSTM cell (examples/lstm.mlir): nonlinear in its"
+echo "   state, so it runs step by step. T=4, B=2, sequence lengths [4, 2]:"
+"$compile" "$root/examples/lstm.mlir" --explain -o "$tmp/lstm.rmod" |
+  sed "s|$root/||; s/^/   /"
+"$runm" "$tmp/lstm.rmod" \
+  --input="4x2x3xf32=$(seq -s, -0.575 0.05 0.6)" --input="2xi32=4,2" |
+  sed 's/^/   /'
+
+say "Done. bash tools/test.sh runs the whole test suite; bench/run.sh the benchmarks."

@@ -7,6 +7,8 @@ PACKAGES=(
   # LLVM/MLIR 22: libraries, CMake config, mlir-tblgen, mlir-runner,
   # FileCheck and lit, and clang as the compiler.
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
+  # Sanitizer and libFuzzer runtimes (the runtime's ASan/UBSan run).
+  libclang-rt-22-dev
   # Module files (runtime), ONNX frontend and its node tests, unit tests.
   libflatbuffers-dev flatbuffers-compiler libonnx-dev libonnx-testdata
   libgtest-dev
