@@ -240,7 +240,11 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
       resolveHostMachine(options.hostCpu, error);
   if (failed(machine))
     return emitError(module.getLoc()) << "--cpu: " << error;
-  if (failed(runPipeline(module, "recur-host-to-llvm")))
+  std::string hostPipeline = "recur-host-to-llvm";
+  if (options.minParallelWork >= 0)
+    hostPipeline += "{min-parallel-work=" +
+                    std::to_string(options.minParallelWork) + "}";
+  if (failed(runPipeline(module, hostPipeline)))
     return failure();
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =

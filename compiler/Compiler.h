@@ -28,6 +28,9 @@ struct CompileOptions {
   EmitStage emit = EmitStage::Module;
   /// Steps per chunk of the parallel scans.
   int64_t chunkSize = 64;
+  /// Estimated operations below which a parallel loop runs on the calling
+  /// thread instead of the runtime's pool; -1: the pipeline's default.
+  int64_t minParallelWork = -1;
   /// The host CPU to tune for: "host" (this machine), "generic", or an LLVM
   /// CPU name such as "x86-64-v3".
   std::string hostCpu = "host";

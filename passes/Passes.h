@@ -44,6 +44,10 @@ inline constexpr llvm::StringLiteral kHostParThunkPrefix =
 /// On a launch declaration: the symbol of the body it runs.
 inline constexpr llvm::StringLiteral kHostParBodyAttr =
     "recur.host_parallel_body";
+/// On a launch declaration: the smallest iteration count worth running
+/// through parallel_for (smaller loops run on the calling thread).
+inline constexpr llvm::StringLiteral kHostParMinIterationsAttr =
+    "recur.host_parallel_min_iterations";
 inline constexpr llvm::StringLiteral kHostEntryPrefix = "__recur_entry_";
 inline constexpr llvm::StringLiteral kHostEnvGlobal = "__recur_env";
 /// RECUR_HOST_ABI_VERSION_SYMBOL and RECUR_HOST_ABI_VERSION.

@@ -362,7 +362,22 @@ def RecurOutlineHostParallel
       return
     }
     ```
+
+    Small loops are not worth a trip through the thread pool. The pass
+    estimates the work of one iteration (ops of the body, nested loops'
+    bodies times their trip counts, 16 for a dynamic one) and, when fewer
+    than `min-parallel-work` / that estimate iterations would be below the
+    threshold, records the smallest worthwhile `n` as
+    `recur.host_parallel_min_iterations` on the launch; --recur-host-abi's
+    launch runs smaller loops on the calling thread.
   }];
+  let options = [
+    Option<"minParallelWork", "min-parallel-work", "int64_t",
+           /*default=*/"32768",
+           "Estimated ops (iterations times body size) below which a launch "
+           "runs its loop inline instead of through parallel_for (0: always "
+           "parallel)">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
     "::mlir::scf::SCFDialect"
@@ -493,18 +508,25 @@ def RecurHostInterchangeContractions
     `convert-linalg-to-parallel-loops` keeps a linalg op's loop order, and a
     matmul's is (i, j, k): the innermost loop is the reduction, a serial
     chain of scalar fmas LLVM cannot vectorize without reassociation. This
-    pass generalizes such ops (any op on buffers whose innermost loop is a
-    reduction and whose output's last index is one parallel loop `j`) and
-    moves `j` innermost, after the reductions: (i, k, j). The inner loop
-    then streams along contiguous rows of the output and of the right-hand
-    side, which LLVM vectorizes, and the outer parallel loops still become
-    one scf.parallel.
+    pass takes such ops (on buffers, innermost loop a reduction, the
+    output's last index one parallel loop `j` that every input reading it
+    has as its last index too: matmul, batch_matmul, not matvec), tiles
+    them into an scf.parallel over 8x256 tiles of the output (batch
+    dimensions one at a time), and reorders each tile's generic to (k, i,
+    j): the reductions outside, `j` innermost. The inner loop then streams
+    along contiguous rows of the output tile (8 KiB, in L1) and of the
+    right-hand side, which LLVM vectorizes, and each right-hand-side row is
+    read once per tile instead of once per output row.
 
     ```mlir
     linalg.matmul ins(%a, %b : memref<?x256xf32>, memref<256x512xf32>)
                   outs(%c : memref<?x512xf32>)
-    // becomes a linalg.generic with iterator_types
-    //   ["parallel", "reduction", "parallel"]   (i, k, j)
+    // becomes
+    scf.parallel (%i, %j) = (%c0, %c0) to (%m, %c512) step (%c8, %c256) {
+      ... subviews of the tile ...
+      linalg.generic {iterator_types = ["reduction", "parallel", "parallel"]}
+        // (k, i, j)
+    }
     ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];

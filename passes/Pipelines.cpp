@@ -12,11 +12,14 @@
 
 using namespace mlir;
 
-/// Recur ops to loops, tensors to buffers: how every lowering starts. Maps
-/// (stateless recurrences) become scf.forall.
-static constexpr const char *kToBuffers =
+/// Recur ops to loops and elementwise ops to linalg, on tensors: how every
+/// lowering starts. Maps (stateless recurrences) become scf.forall.
+static constexpr const char *kToLinalg =
     "recur-lower-to-loops,canonicalize,"
-    "func.func(convert-elementwise-to-linalg),"
+    "func.func(convert-elementwise-to-linalg),";
+
+/// Tensors to buffers.
+static constexpr const char *kBufferize =
     "one-shot-bufferize{bufferize-function-boundaries=1 "
     "function-boundary-type-conversion=identity-layout-map allow-return-allocs-from-loops=1},"
     "canonicalize,"
@@ -33,7 +36,7 @@ static constexpr const char *kLoopsToLLVM =
 /// mlir-runner: recur ops become loops, tensors become buffers, and every
 /// dialect becomes LLVM.
 static std::string referenceToLLVM() {
-  return std::string(kToBuffers) +
+  return std::string(kToLinalg) + kBufferize +
          "func.func(convert-linalg-to-loops),func.func(scf-forall-to-for)," +
          kLoopsToLLVM;
 }
@@ -43,11 +46,16 @@ static std::string referenceToLLVM() {
 /// scf.parallel, the outermost parallel loops are outlined for the runtime's
 /// parallel_for (inner ones run sequentially), public functions become the
 /// exported entry points.
-static std::string hostToLLVM() {
-  return std::string(kToBuffers) +
-         "recur-host-expand-copies,func.func(convert-linalg-to-parallel-loops),"
+static std::string hostToLLVM(int64_t minParallelWork) {
+  return std::string(kToLinalg) +
+         "recur-host-fuse-elementwise,canonicalize," + kBufferize +
+         "func.func(recur-host-hoist-loop-buffers),"
+         "recur-host-expand-copies,"
+         "func.func(recur-host-interchange-contractions),"
+         "func.func(convert-linalg-to-parallel-loops),"
          "func.func(scf-forall-to-parallel),"
-         "recur-outline-host-parallel,recur-host-mark-entries," +
+         "recur-outline-host-parallel{min-parallel-work=" +
+         std::to_string(minParallelWork) + "},recur-host-mark-entries," +
          kLoopsToLLVM + ",recur-host-abi";
 }
 
@@ -57,6 +65,27 @@ struct ParallelizeOptions : PassPipelineOptions<ParallelizeOptions> {
   Option<int64_t> chunkSize{*this, "chunk-size",
                             llvm::cl::desc("Steps per chunk of the scans"),
                             llvm::cl::init(64)};
+};
+
+/// Options of the host pipelines.
+struct HostOptions : PassPipelineOptions<HostOptions> {
+  Option<int64_t> minParallelWork{
+      *this, "min-parallel-work",
+      llvm::cl::desc("Estimated ops below which a parallel loop runs on the "
+                     "calling thread (0: every loop through parallel_for)"),
+      llvm::cl::init(32768)};
+};
+
+/// --recur-parallelize's and the host's.
+struct HostParallelizeOptions : PassPipelineOptions<HostParallelizeOptions> {
+  Option<int64_t> chunkSize{*this, "chunk-size",
+                            llvm::cl::desc("Steps per chunk of the scans"),
+                            llvm::cl::init(64)};
+  Option<int64_t> minParallelWork{
+      *this, "min-parallel-work",
+      llvm::cl::desc("Estimated ops below which a parallel loop runs on the "
+                     "calling thread (0: every loop through parallel_for)"),
+      llvm::cl::init(32768)};
 };
 } // namespace
 
@@ -90,23 +119,25 @@ void recur::registerRecurPipelines() {
         if (failed(parsePassPipeline(referenceToLLVM(), pm)))
           llvm::report_fatal_error("recur-parallel-to-llvm: bad pipeline");
       });
-  PassPipelineRegistration<ParallelizeOptions>(
+  PassPipelineRegistration<HostParallelizeOptions>(
       "recur-host-parallel-to-llvm",
       "--recur-parallelize, then --recur-host-to-llvm (the host shared "
       "object's LLVM dialect)",
-      [](OpPassManager &pm, const ParallelizeOptions &options) {
-        buildParallelize(pm, options);
-        if (failed(parsePassPipeline(hostToLLVM(), pm)))
+      [](OpPassManager &pm, const HostParallelizeOptions &options) {
+        ParallelizeOptions parallelize;
+        parallelize.chunkSize = options.chunkSize;
+        buildParallelize(pm, parallelize);
+        if (failed(parsePassPipeline(hostToLLVM(options.minParallelWork), pm)))
           llvm::report_fatal_error("recur-host-parallel-to-llvm: bad pipeline");
       });
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<HostOptions>(
       "recur-host-to-llvm",
       "Lower what recur ops remain to loops and everything to the LLVM "
       "dialect of a host shared object: parallel loops call the runtime's "
       "parallel_for, public functions become __recur_entry_<f> "
       "(runtime/include/recur/host_abi.h)",
-      [](OpPassManager &pm) {
-        if (failed(parsePassPipeline(hostToLLVM(), pm)))
+      [](OpPassManager &pm, const HostOptions &options) {
+        if (failed(parsePassPipeline(hostToLLVM(options.minParallelWork), pm)))
           llvm::report_fatal_error("recur-host-to-llvm: bad pipeline");
       });
   PassPipelineRegistration<>(

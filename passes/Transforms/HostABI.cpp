@@ -264,6 +264,16 @@ LogicalResult HostABIBuilder::implementLaunch(LLVM::LLVMFuncOp launch) {
   Value env = LLVM::LoadOp::create(b, loc, ptrType, envSlot(b, loc));
   Value noEnv = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, env,
                                      LLVM::ZeroOp::create(b, loc, ptrType));
+  // Too little work for the pool (--recur-outline-host-parallel's
+  // estimate): run it here too.
+  if (auto minIterations = launch->getAttrOfType<IntegerAttr>(
+          recur::kHostParMinIterationsAttr)) {
+    Value threshold =
+        LLVM::ConstantOp::create(b, loc, i64Type, minIterations.getInt());
+    Value small = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::slt, n,
+                                       threshold);
+    noEnv = LLVM::OrOp::create(b, loc, noEnv, small);
+  }
   Block *parallel = b.createBlock(&launch.getBody());
   Block *sequential = b.createBlock(&launch.getBody());
   b.setInsertionPointToEnd(entry);
@@ -296,6 +306,7 @@ LogicalResult HostABIBuilder::implementLaunch(LLVM::LLVMFuncOp launch) {
   launch.setLinkage(LLVM::Linkage::Internal);
   // The thunk references the body now; LLVM IR has no use for the name.
   launch->removeAttr(recur::kHostParBodyAttr);
+  launch->removeAttr(recur::kHostParMinIterationsAttr);
   return success();
 }
 

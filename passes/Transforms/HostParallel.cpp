@@ -106,9 +106,48 @@ llvm::DenseSet<Operation *> calledInParallel(ModuleOp module) {
   return reached;
 }
 
+/// A static estimate of the work of running `block` once: one per op,
+/// nested loops' bodies times their trip counts (kDynamicTrips when not
+/// constant). Saturates instead of overflowing.
+constexpr int64_t kDynamicTrips = 16;
+constexpr int64_t kWorkCap = int64_t(1) << 40;
+
+int64_t estimateWork(Block &block);
+
+int64_t estimateWork(Operation &op) {
+  if (op.getNumRegions() == 0)
+    return isa<func::CallOp>(op) ? kDynamicTrips : 1;
+  int64_t trips = 1;
+  if (auto loop = dyn_cast<scf::ForOp>(op)) {
+    trips = staticTripCount(loop.getLowerBound(), loop.getUpperBound(),
+                            loop.getStep())
+                .value_or(kDynamicTrips);
+  } else if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+    for (auto [lb, ub, step] : llvm::zip(
+             loop.getLowerBound(), loop.getUpperBound(), loop.getStep()))
+      trips = std::min(kWorkCap, trips * staticTripCount(lb, ub, step)
+                                             .value_or(kDynamicTrips));
+  } else if (isa<scf::WhileOp>(op)) {
+    trips = kDynamicTrips;
+  }
+  int64_t inner = 0;
+  for (Region &region : op.getRegions())
+    for (Block &block : region)
+      inner = std::min(kWorkCap, inner + estimateWork(block));
+  return std::min(kWorkCap, trips * std::max<int64_t>(inner, 1));
+}
+
+int64_t estimateWork(Block &block) {
+  int64_t work = 0;
+  for (Operation &op : block)
+    work = std::min(kWorkCap, work + estimateWork(op));
+  return work;
+}
+
 class Outliner {
 public:
-  explicit Outliner(ModuleOp module) : module(module), symbols(module) {}
+  Outliner(ModuleOp module, int64_t minParallelWork)
+      : module(module), symbols(module), minParallelWork(minParallelWork) {}
 
   /// Outlines `loop` (outermost, without reductions), unless a value it
   /// captures has a type that cannot cross a call. Returns whether it did.
@@ -121,6 +160,7 @@ private:
 
   ModuleOp module;
   SymbolTable symbols;
+  int64_t minParallelWork;
   unsigned counter = 0;
 };
 
@@ -186,6 +226,12 @@ bool Outliner::outline(scf::ParallelOp loop) {
   // body the launch runs.
   launch->setAttr(recur::kHostParBodyAttr,
                   FlatSymbolRefAttr::get(body.getSymNameAttr()));
+  // Below this many iterations the pool's overhead outweighs the work.
+  int64_t perIteration = std::max<int64_t>(1, estimateWork(*loop.getBody()));
+  int64_t minIterations = llvm::divideCeil(minParallelWork, perIteration);
+  if (minIterations > 1)
+    launch->setAttr(recur::kHostParMinIterationsAttr,
+                    IntegerAttr::get(IntegerType::get(ctx, 64), minIterations));
   Block *entry = body.addEntryBlock();
   OpBuilder b = OpBuilder::atBlockBegin(entry);
   IRMapping map;
@@ -251,6 +297,7 @@ bool Outliner::outline(scf::ParallelOp loop) {
 
 struct RecurOutlineHostParallelPass
     : recur::impl::RecurOutlineHostParallelBase<RecurOutlineHostParallelPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     llvm::DenseSet<Operation *> sequential = calledInParallel(module);
@@ -268,7 +315,7 @@ struct RecurOutlineHostParallelPass
       });
     }
 
-    Outliner outliner(module);
+    Outliner outliner(module, minParallelWork);
     for (scf::ParallelOp loop : loops)
       (void)outliner.outline(loop);
   }

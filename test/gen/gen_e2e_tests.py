@@ -115,8 +115,12 @@ def mingru_dynamic():
     src = os.path.join(ROOT, "..", "examples", "mingru.mlir")
     shutil.copyfile(src, os.path.join(INPUTS, name + ".mlir"))
     runs = []
+    # The last: every parallel loop through the thread pool (2 threads),
+    # which the default work threshold skips at these sizes.
     for strategy, extra, tag in [("sequential", "", "seq"),
-                                 ("scan", " --chunk-size=8", "scan")]:
+                                 ("scan", " --chunk-size=8", "scan"),
+                                 ("scan", " --chunk-size=8 --min-parallel-work=0",
+                                  "pool")]:
         runs.append(f"# RUN: recur-compile %S/Inputs/{name}.mlir "
                     f"--strategy={strategy}{extra} -o %t.{tag}.rmod")
         for T, B in [(0, 3), (1, 1), (5, 2), (37, 5), (100, 1)]:
@@ -135,13 +139,16 @@ def mingru_dynamic():
             for k, r in enumerate([h, ys]):
                 save(os.path.join(folder, sub, f"want{k}.npy"), r, np.float64)
             lines = run_lines(name, strategy, "", 4, 2, sub + "/", tag)
+            if tag == "pool":
+                lines[1] += " --threads=2"
             runs += lines[1:]
     with open(os.path.join(E2E_DIR, name + ".test"), "w") as f:
         f.write(HEADER.format(
             tol=TOLERANCE, script=SCRIPT,
             summary="# examples/mingru.mlir (T and B dynamic) compiled once "
                     "per strategy and run\n# on (T, B) = (0, 3), (1, 1), "
-                    "(5, 2), (37, 5), (100, 1)."))
+                    "(5, 2), (37, 5), (100, 1); the scan once more\n# with "
+                    "every parallel loop on a 2-thread pool."))
         f.write("\n".join(runs) + "\n")
 
 

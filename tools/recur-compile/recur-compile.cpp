@@ -60,6 +60,12 @@ static cl::opt<bool> explain("explain",
 static cl::opt<int64_t> chunkSize("chunk-size", cl::init(64),
                                   cl::desc("Steps per chunk of the scans"),
                                   cl::cat(category));
+static cl::opt<int64_t> minParallelWork(
+    "min-parallel-work", cl::init(-1),
+    cl::desc("Estimated operations below which a parallel loop runs on the "
+             "calling thread (0: every parallel loop uses the thread pool; "
+             "default: the host pipeline's)"),
+    cl::cat(category));
 static cl::opt<std::string>
     cpu("cpu", cl::init("host"),
         cl::desc("Host CPU to tune for: host (this machine), generic, or "
@@ -116,6 +122,7 @@ int main(int argc, char **argv) {
   options.emit = *stage;
   options.explain = explain;
   options.chunkSize = chunkSize;
+  options.minParallelWork = minParallelWork;
   options.hostCpu = cpu;
 
   if (llvm::StringRef(inputFile).ends_with(".onnx")) {

@@ -1,11 +1,14 @@
 // REQUIRES: clang-22
 // RUN: clang-22 -std=c11 -O1 -Wall -Werror -I %S/../../../runtime/include %S/Inputs/host_driver.c -o %t.driver -ldl -lpthread -lm
-// RUN: recur-opt %s --recur-host-to-llvm | mlir-translate --mlir-to-llvmir -o %t.ll
+// RUN: recur-opt %s --recur-host-to-llvm=min-parallel-work=0 | mlir-translate --mlir-to-llvmir -o %t.ll
 // RUN: clang-22 -Wno-override-module -O2 -shared -fPIC %t.ll -o %t.so
 // RUN: %t.driver %t.so kernels | FileCheck %s
-// RUN: recur-opt %s --recur-host-parallel-to-llvm=chunk-size=4 | mlir-translate --mlir-to-llvmir -o %t.par.ll
+// RUN: recur-opt %s --recur-host-parallel-to-llvm="chunk-size=4 min-parallel-work=0" | mlir-translate --mlir-to-llvmir -o %t.par.ll
 // RUN: clang-22 -Wno-override-module -O2 -shared -fPIC %t.par.ll -o %t.par.so
 // RUN: %t.driver %t.par.so kernels | FileCheck %s
+// RUN: recur-opt %s --recur-host-to-llvm | mlir-translate --mlir-to-llvmir -o %t.inline.ll
+// RUN: clang-22 -Wno-override-module -O2 -shared -fPIC %t.inline.ll -o %t.inline.so
+// RUN: %t.driver %t.inline.so kernels | FileCheck %s
 //
 // Host shared objects from plain tensor code, called through their entries
 // by Inputs/host_driver.c, which compares with plain C loops: one result, a

@@ -1,0 +1,290 @@
+//===- HostOptimize.cpp - code quality of the host pipeline --------------===//
+//
+// Rewrites that make --recur-host-to-llvm's loops fast rather than merely
+// correct: elementwise fusion on tensors (fewer loops, fewer launches),
+// matmul-like ops reordered so their innermost loop vectorizes, and the
+// temporaries of sequential loops allocated once instead of every step.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace recur {
+#define GEN_PASS_DEF_RECURHOSTFUSEELEMENTWISE
+#define GEN_PASS_DEF_RECURHOSTINTERCHANGECONTRACTIONS
+#define GEN_PASS_DEF_RECURHOSTHOISTLOOPBUFFERS
+#include "passes/Passes.h.inc"
+} // namespace recur
+
+using namespace mlir;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// --recur-host-fuse-elementwise
+//===----------------------------------------------------------------------===//
+
+struct RecurHostFuseElementwisePass
+    : recur::impl::RecurHostFuseElementwiseBase<RecurHostFuseElementwisePass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    // Upstream's pass fuses single-use producers only; elementwise
+    // producers are cheap enough to recompute in each consumer (the
+    // legality checks of areElementwiseOpsFusable still apply).
+    linalg::populateElementwiseOpsFusionPatterns(
+        patterns, [](OpOperand *) { return true; });
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+    linalg::FillOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::EmptyOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// --recur-host-interchange-contractions
+//===----------------------------------------------------------------------===//
+
+/// The output's last (contiguous) dimension when `op` is a contraction on
+/// buffers whose innermost loop is a reduction and whose output is
+/// contiguous along that dimension.
+std::optional<unsigned> contiguousOutputDim(linalg::LinalgOp op) {
+  unsigned rank = op.getNumLoops();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  if (rank < 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isReductionIterator(iterators.back()) ||
+      op.getNumParallelLoops() == 0)
+    return std::nullopt;
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (outMap.getNumResults() == 0)
+    return std::nullopt;
+  auto last = dyn_cast<AffineDimExpr>(outMap.getResults().back());
+  if (!last || !linalg::isParallelIterator(iterators[last.getPosition()]))
+    return std::nullopt;
+  unsigned inner = last.getPosition();
+  // Inputs must not stride along `inner` either: where one reads it, it is
+  // its last index (matmul's right-hand side; not matvec's matrix).
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    for (auto [pos, expr] : llvm::enumerate(map.getResults()))
+      if (expr.isFunctionOfDim(inner) &&
+          (pos + 1 != map.getNumResults() || !isa<AffineDimExpr>(expr)))
+        return std::nullopt;
+  }
+  // The output must be contiguous along that dimension for the inner loop
+  // to stream (identity layouts and subviews of them with unit last
+  // stride).
+  auto outType = dyn_cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
+  if (!outType)
+    return std::nullopt;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(outType.getStridesAndOffset(strides, offset)) ||
+      strides.empty() || strides.back() != 1)
+    return std::nullopt;
+  return inner;
+}
+
+/// Rows and columns of the output per tile: a tile's rows of the output
+/// (8 x 256 floats, 8 KiB) stay in L1 while the reduction streams through
+/// them, and each row of the right-hand side is read once per tile instead
+/// of once per output row.
+constexpr int64_t kTileRows = 8;
+constexpr int64_t kTileCols = 256;
+
+/// Tiles `op` (a contraction with contiguousOutputDim) into an scf.parallel
+/// over output tiles and reorders the tile's loops to (reductions, other
+/// parallel dims, inner): scalar fmas that stream along contiguous rows of
+/// the output and the right-hand side, which LLVM vectorizes.
+LogicalResult tileAndInterchange(RewriterBase &rewriter, linalg::LinalgOp op,
+                                 unsigned inner) {
+  unsigned rank = op.getNumLoops();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> tileSizes(rank, 0);
+  for (unsigned d = 0; d < rank; ++d)
+    if (linalg::isParallelIterator(iterators[d]))
+      tileSizes[d] = d == inner ? kTileCols : kTileRows;
+  // Leading parallel dims (batches) one at a time: only the two innermost
+  // parallel ones are tiled into blocks.
+  unsigned blocked = 0;
+  for (unsigned d = rank; d-- > 0;)
+    if (tileSizes[d] != 0 && d != inner && ++blocked > 1)
+      tileSizes[d] = 1;
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
+      rewriter, op,
+      linalg::LinalgTilingOptions().setTileSizes(tileSizes).setLoopType(
+          linalg::LinalgTilingLoopType::ParallelLoops));
+  if (failed(tiled))
+    return failure();
+  rewriter.eraseOp(op);
+  linalg::LinalgOp tile = tiled->op;
+  rewriter.setInsertionPoint(tile);
+  auto generic = dyn_cast<linalg::GenericOp>(tile.getOperation());
+  if (!generic) {
+    FailureOr<linalg::GenericOp> generalized =
+        linalg::generalizeNamedOp(rewriter, tile);
+    if (failed(generalized))
+      return failure();
+    generic = *generalized;
+  }
+  SmallVector<unsigned> order;
+  for (unsigned d = 0; d < rank; ++d)
+    if (!linalg::isParallelIterator(iterators[d]))
+      order.push_back(d);
+  for (unsigned d = 0; d < rank; ++d)
+    if (d != inner && linalg::isParallelIterator(iterators[d]))
+      order.push_back(d);
+  order.push_back(inner);
+  return linalg::interchangeGenericOp(rewriter, generic, order);
+}
+
+struct RecurHostInterchangeContractionsPass
+    : recur::impl::RecurHostInterchangeContractionsBase<
+          RecurHostInterchangeContractionsPass> {
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::LinalgOp, unsigned>> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (!op.hasPureBufferSemantics())
+        return;
+      if (std::optional<unsigned> inner = contiguousOutputDim(op))
+        ops.emplace_back(op, *inner);
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto [op, inner] : ops)
+      (void)tileAndInterchange(rewriter, op, inner);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// --recur-host-hoist-loop-buffers
+//===----------------------------------------------------------------------===//
+
+/// The dealloc of `alloc` in the alloc's own block, when it is freed there
+/// unconditionally and exactly once.
+memref::DeallocOp blockLocalDealloc(memref::AllocOp alloc) {
+  memref::DeallocOp found;
+  for (Operation *user : alloc->getUsers()) {
+    auto dealloc = dyn_cast<memref::DeallocOp>(user);
+    if (!dealloc)
+      continue;
+    if (found || dealloc->getBlock() != alloc->getBlock())
+      return {};
+    found = dealloc;
+  }
+  return found;
+}
+
+/// Whether `size` is dimension `index` of the loop-carried buffer `arg`:
+/// `memref.dim %arg, index` (or a `memref.cast` of `arg`).
+bool isDimOf(Value size, BlockArgument arg, int64_t index) {
+  auto dim = size.getDefiningOp<memref::DimOp>();
+  if (!dim)
+    return false;
+  Value source = dim.getSource();
+  while (auto cast = source.getDefiningOp<memref::CastOp>())
+    source = cast.getSource();
+  std::optional<int64_t> constant = dim.getConstantIndex();
+  return source == arg && constant && *constant == index;
+}
+
+/// Sizes of loop-carried buffers that every iteration keeps (the state of a
+/// recurrence is yielded as a fresh buffer of the same shape) become the
+/// sizes of the initial buffer, so that temporaries sized by them are loop
+/// invariant.
+void hoistInvariantDims(scf::ForOp loop) {
+  SmallVector<memref::DimOp> dims;
+  loop.getBody()->walk([&](memref::DimOp dim) { dims.push_back(dim); });
+  for (memref::DimOp dim : dims) {
+    auto arg = dyn_cast<BlockArgument>(dim.getSource());
+    std::optional<int64_t> index = dim.getConstantIndex();
+    if (!arg || arg.getOwner() != loop.getBody() || !index ||
+        arg.getArgNumber() < loop.getNumInductionVars())
+      continue;
+    OpOperand *init = loop.getTiedLoopInit(arg);
+    Value yielded = loop.getTiedLoopYieldedValue(arg)->get();
+    while (auto cast = yielded.getDefiningOp<memref::CastOp>())
+      yielded = cast.getSource();
+    bool invariant = yielded == arg;
+    if (auto alloc = yielded.getDefiningOp<memref::AllocOp>()) {
+      MemRefType type = alloc.getType();
+      invariant = *index < type.getRank() && type.isDynamicDim(*index) &&
+                  isDimOf(alloc.getDynamicSizes()[type.getDynamicDimIndex(
+                              *index)],
+                          arg, *index);
+    }
+    if (!invariant)
+      continue;
+    OpBuilder b(loop);
+    Value outside = memref::DimOp::create(b, dim.getLoc(), init->get(),
+                                          *index);
+    dim.replaceAllUsesWith(outside);
+    dim.erase();
+  }
+}
+
+/// Whether `value` is defined outside `loop` or can be: pure ops of the
+/// body whose operands are (the sizes of a loop's temporaries are usually
+/// `memref.dim`s of its inputs) move before the loop.
+bool makeInvariant(scf::ForOp loop, Value value, unsigned depth = 0) {
+  if (loop.isDefinedOutsideOfLoop(value))
+    return true;
+  Operation *def = value.getDefiningOp();
+  if (!def || depth > 8 || def->getBlock() != loop.getBody() ||
+      def->getNumRegions() != 0 || !isMemoryEffectFree(def) ||
+      !isSpeculatable(def))
+    return false;
+  for (Value operand : def->getOperands())
+    if (!makeInvariant(loop, operand, depth + 1))
+      return false;
+  def->moveBefore(loop);
+  return true;
+}
+
+/// Moves the block-local temporaries of `loop`'s body out of it. Returns
+/// whether it moved any.
+bool hoistOutOf(scf::ForOp loop) {
+  bool changed = false;
+  Block *body = loop.getBody();
+  hoistInvariantDims(loop);
+  for (auto alloc : llvm::make_early_inc_range(body->getOps<memref::AllocOp>())) {
+    if (!llvm::all_of(alloc->getOperands(), [&](Value v) {
+          return makeInvariant(loop, v);
+        }))
+      continue;
+    memref::DeallocOp dealloc = blockLocalDealloc(alloc);
+    if (!dealloc)
+      continue;
+    // Freed in the same iteration, so no value of it reaches the next one:
+    // every iteration may use the same buffer.
+    alloc->moveBefore(loop);
+    dealloc->moveAfter(loop);
+    changed = true;
+  }
+  return changed;
+}
+
+struct RecurHostHoistLoopBuffersPass
+    : recur::impl::RecurHostHoistLoopBuffersBase<
+          RecurHostHoistLoopBuffersPass> {
+  void runOnOperation() override {
+    // Post-order visits inner loops first, so a buffer climbs as far as its
+    // sizes allow; repeat for loops whose bodies gained buffers.
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      getOperation().walk(
+          [&](scf::ForOp loop) { changed |= hoistOutOf(loop); });
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,39 @@
+// RUN: recur-opt %s --recur-host-fuse-elementwise | FileCheck %s
+//
+// A producer with two consumers is fused into both (upstream's pass would
+// leave it: it fuses single-use producers only), and the fill of ones folds
+// into the bodies as a constant.
+
+#map = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @gate(
+// CHECK-COUNT-2: linalg.generic
+// CHECK-NOT:     linalg.generic
+// CHECK-NOT:     linalg.fill
+// CHECK:         return
+func.func @gate(%x: tensor<?x8xf32>, %h: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1.0 : f32
+  %b = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%b) : tensor<?x8xf32>
+  %ones = linalg.fill ins(%one : f32) outs(%e : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %z = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    %ex = math.exp %n : f32
+    linalg.yield %ex : f32
+  } -> tensor<?x8xf32>
+  %keep = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%ones, %z : tensor<?x8xf32>, tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %c: f32, %out: f32):
+    %s = arith.subf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8xf32>
+  %new = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%z, %h : tensor<?x8xf32>, tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %c: f32, %out: f32):
+    %m = arith.mulf %a, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<?x8xf32>
+  return %keep, %new : tensor<?x8xf32>, tensor<?x8xf32>
+}
