@@ -103,11 +103,20 @@ static LogicalResult explain(ModuleOp module, Strategy strategy,
             return failure(); // to the next handler
           std::string loc;
           llvm::raw_string_ostream os(loc);
-          if (auto file = dyn_cast<FileLineColLoc>(diag.getLocation()))
+          Location where = diag.getLocation();
+          // An ONNX node: "model.onnx: NODE (OpType)" (the file has no
+          // lines to point at).
+          auto name = dyn_cast<NameLoc>(where);
+          auto nodeFile =
+              name ? dyn_cast<FileLineColLoc>(name.getChildLoc()) : nullptr;
+          if (nodeFile && nodeFile.getLine() == 0)
+            os << nodeFile.getFilename().getValue() << ": "
+               << name.getName().getValue();
+          else if (auto file = dyn_cast<FileLineColLoc>(where))
             os << file.getFilename().getValue() << ":" << file.getLine()
                << ":" << file.getColumn();
           else
-            os << diag.getLocation();
+            os << where;
           std::string msg = diag.str();
           if (strategy == Strategy::Sequential) {
             size_t at = msg.find("strategy=");
@@ -234,7 +243,15 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     return success();
   }
 
-  // 5. LLVM.
+  // 5. LLVM. The names are in the signatures now; LLVM has no use for them
+  // (and would warn about an unknown argument attribute).
+  for (auto func : module.getOps<func::FuncOp>()) {
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.removeArgAttr(i, "recur.name");
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      func.removeResultAttr(i,
+                            StringAttr::get(func.getContext(), "recur.name"));
+  }
   std::string error;
   FailureOr<HostMachine> machine =
       resolveHostMachine(options.hostCpu, error);

@@ -10,7 +10,7 @@ PACKAGES=(
   # Sanitizer and libFuzzer runtimes (the runtime's ASan/UBSan run).
   libclang-rt-22-dev
   # Module files (runtime), ONNX frontend and its node tests, unit tests.
-  libflatbuffers-dev flatbuffers-compiler libonnx-dev libonnx-testdata
+  libflatbuffers-dev flatbuffers-compiler libonnx-dev libprotobuf-dev libonnx-testdata
   libgtest-dev
   # Build tools; python3-numpy regenerates test references (test/gen).
   cmake ninja-build ccache python3 python3-numpy

@@ -33,10 +33,19 @@ static constexpr size_t kMaxTerms = 64;
 
 std::string recur::formatLocation(Location loc) {
   std::string result = "unknown location";
+  std::string name;
   loc->walk([&](Location inner) {
+    if (auto named = dyn_cast<NameLoc>(inner))
+      name = named.getName().str();
     if (auto file = dyn_cast<FileLineColLoc>(inner)) {
-      result = file.getFilename().str() + ":" + std::to_string(file.getLine()) +
-               ":" + std::to_string(file.getColumn());
+      // Line 0: a file without lines (an ONNX model), where the name says
+      // which node.
+      if (file.getLine() == 0)
+        result = file.getFilename().str() + (name.empty() ? "" : ": " + name);
+      else
+        result = file.getFilename().str() + ":" +
+                 std::to_string(file.getLine()) + ":" +
+                 std::to_string(file.getColumn());
       return WalkResult::interrupt();
     }
     return WalkResult::advance();

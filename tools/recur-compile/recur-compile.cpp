@@ -1,7 +1,8 @@
 //===- recur-compile.cpp - compile a model to a module file ---------------===//
 //
-//   recur-compile MODEL.mlir -o OUT.rmod [--target=host] [--strategy=auto]
-//                 [--emit=recur|loops|llvm|module] [--explain] [--cpu=host]
+//   recur-compile MODEL.mlir|MODEL.onnx -o OUT.rmod [--target=host]
+//                 [--strategy=auto] [--emit=recur|loops|llvm|module]
+//                 [--explain] [--cpu=host]
 //
 // Errors are MLIR diagnostics with source locations; the exit code is 1.
 // See docs/recur-compile.md.
@@ -9,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Compiler.h"
+#include "frontend/onnx/Import.h"
 #include "passes/Passes.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -30,13 +32,17 @@ namespace cl = llvm::cl;
 
 static cl::OptionCategory category("recur-compile options");
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
-                                      cl::desc("<model.mlir>"),
+static cl::opt<std::string> inputFile(cl::Positional,
+                                      cl::desc("<model.mlir | model.onnx>"),
                                       cl::cat(category));
-static cl::opt<std::string> outputFile("o", cl::Required,
+static cl::opt<std::string> outputFile("o",
                                        cl::desc("Output file ('-': stdout)"),
                                        cl::value_desc("file"),
                                        cl::cat(category));
+static cl::opt<bool>
+    listONNXOps("list-onnx-ops",
+                cl::desc("Print the ONNX ops the importer converts and exit"),
+                cl::cat(category));
 static cl::list<std::string>
     targets("target", cl::CommaSeparated,
             cl::desc("Targets to generate code for, comma separated "
@@ -93,6 +99,69 @@ argumentNames(ModuleOp module, const AsmParserState &state) {
   return names;
 }
 
+/// Where an ONNX diagnostic points: the file, and the node when the message
+/// does not name it already ("model.onnx", "model.onnx: lstm0 (LSTM)").
+static std::string onnxLocation(Location loc, llvm::StringRef message) {
+  std::string file, node;
+  loc->walk([&](Location inner) {
+    if (auto name = dyn_cast<NameLoc>(inner)) {
+      if (node.empty())
+        node = name.getName().str();
+    } else if (auto f = dyn_cast<FileLineColLoc>(inner)) {
+      file = f.getFilename().str();
+      if (f.getLine() > 0)
+        file += ":" + std::to_string(f.getLine()) + ":" +
+                std::to_string(f.getColumn());
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (file.empty())
+    file = inputFile;
+  if (!node.empty() && !message.contains("(node '"))
+    file += ": " + node;
+  return file;
+}
+
+/// recur-compile MODEL.onnx: import, then the same pipeline as for MLIR.
+static int compileONNX(const recur::CompileOptions &options) {
+  DialectRegistry registry;
+  recur::registerCompilerDialects(registry);
+  recur::registerONNXImportDialects(registry);
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  context.loadAllAvailableDialects();
+  ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Remark)
+      return failure(); // --explain's lines: compile() prints them
+    auto print = [](Diagnostic &d, llvm::StringRef kind) {
+      std::string msg = d.str();
+      llvm::errs() << onnxLocation(d.getLocation(), msg) << ": " << kind << ": "
+                   << msg << "\n";
+    };
+    print(diag, diag.getSeverity() == DiagnosticSeverity::Warning ? "warning"
+                                                                  : "error");
+    for (Diagnostic &note : diag.getNotes())
+      print(note, "note");
+    return success();
+  });
+
+  OwningOpRef<ModuleOp> module = recur::importONNXFile(inputFile, context);
+  if (!module)
+    return 1;
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFile, &error);
+  if (!output) {
+    llvm::errs() << "recur-compile: error: " << error << "\n";
+    return 1;
+  }
+  if (failed(recur::compile(*module, options, output->os(), llvm::outs())))
+    return 1; // the output file is deleted: nothing half-written is left
+  output->keep();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAllPasses();
@@ -102,6 +171,19 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "recur-compile: compile a recurrent model to a Recur module (.rmod)\n");
+
+  if (listONNXOps) {
+    for (llvm::StringRef op : recur::supportedONNXOps())
+      llvm::outs() << op << "\n";
+    return 0;
+  }
+  if (inputFile.empty() || outputFile.empty()) {
+    llvm::errs() << "recur-compile: error: "
+                 << (inputFile.empty() ? "no input file given"
+                                       : "no output file given (-o FILE)")
+                 << "; usage: recur-compile MODEL -o OUT.rmod\n";
+    return 1;
+  }
 
   recur::CompileOptions options;
   if (!targets.empty())
@@ -125,12 +207,8 @@ int main(int argc, char **argv) {
   options.minParallelWork = minParallelWork;
   options.hostCpu = cpu;
 
-  if (llvm::StringRef(inputFile).ends_with(".onnx")) {
-    llvm::errs() << "recur-compile: error: " << inputFile
-                 << ": ONNX import is not implemented yet; give MLIR in the "
-                    "recur dialect\n";
-    return 1;
-  }
+  if (llvm::StringRef(inputFile).ends_with(".onnx"))
+    return compileONNX(options);
 
   DialectRegistry registry;
   recur::registerCompilerDialects(registry);
