@@ -60,3 +60,14 @@ llvm_config.add_tool_substitutions(["recur-run", "recur-embed-example"],
 import shutil
 if shutil.which("recur-compile", path=config.recur_tools_dir):
     config.available_features.add("recur-compile")
+
+# %onnx-pb IN.pb OUT.npy, or %onnx-pb --dir DATA_SET_DIR OUT_DIR: ONNX
+# TensorProto files to .npy (see test/lib/onnx_pb.py).
+config.substitutions.append(
+    ("%onnx-pb", config.python_executable + " " +
+     os.path.join(config.recur_src_root, "test", "lib", "onnx_pb.py")))
+# The ONNX node tests (test/ONNX/Node) read Debian's libonnx-testdata.
+onnx_testdata = "/usr/share/libonnx-testdata/data/node"
+if os.path.isdir(onnx_testdata):
+    config.available_features.add("onnx-testdata")
+config.substitutions.append(("%onnx-node-data", onnx_testdata))

@@ -20,8 +20,8 @@ runm="$build/bin/recur-run"
 
 say "Recur demo: compile a recurrent model to a module file and run it on this"
 echo "   CPU with the runtime. Works today: the dialect, the structure analyses,"
-echo "   the parallel rewrites, recur-compile, the runtime (host device) and"
-echo "   recur-run. Not yet: ONNX import, GPU code (sim/cuda), Newton."
+echo "   the parallel rewrites, recur-compile (MLIR or ONNX in), the runtime (host"
+echo "   device) and recur-run. Not yet: GPU code (sim/cuda), Newton."
 
 say "1. A minGRU written as a plain recur.recurrence (examples/mingru.mlir):"
 grep -v '^//' "$root/examples/mingru.mlir" | sed -n '/recur.recurrence/,/-> tensor/p'
@@ -61,5 +61,18 @@ echo "   state, so it runs step by step. T=4, B=2, sequence lengths [4, 2]:"
 "$runm" "$tmp/lstm.rmod" \
   --input="4x2x3xf32=$(seq -s, -0.575 0.05 0.6)" --input="2xi32=4,2" |
   sed 's/^/   /'
+
+say "7. ONNX from PyTorch: a minGRU written as a Python for loop, scripted and"
+echo "   exported (test/ONNX/Inputs/torch/mingru.onnx, by test/gen/torch/):"
+echo "   the importer turns the Loop into a recurrence, the analyses find a scan:"
+fixture="$root/test/ONNX/Inputs/torch/mingru"
+"$compile" "$fixture.onnx" --explain -o "$tmp/mingru-onnx.rmod" |
+  sed "s|$root/||; s/^/   /"
+echo "   run on PyTorch's inputs (T=12, B=3), compared with PyTorch's outputs:"
+"$runm" "$tmp/mingru-onnx.rmod" --input=@"$fixture/T12B3/in0.npy" \
+  --input=@"$fixture/T12B3/in1.npy" --output=@"$tmp/o0.npy" \
+  --output=@"$tmp/o1.npy"
+python3 "$root/test/lib/npycheck.py" 1e-4 "$tmp/o0.npy" "$fixture/T12B3/want0.npy" \
+  "$tmp/o1.npy" "$fixture/T12B3/want1.npy" | sed "s|$tmp/||; s|$root/||; s/^/   /"
 
 say "Done. bash tools/test.sh runs the whole test suite; bench/run.sh the benchmarks."

@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
-"""Compares .npy files: npycheck.py TOL GOT WANT [GOT WANT ...].
+"""Compares .npy files.
+
+    npycheck.py TOL GOT WANT [GOT WANT ...]
+    npycheck.py --rtol=R --atol=A GOT WANT [GOT WANT ...]
 
 Each GOT must have WANT's shape and every element must satisfy
-|got - want| <= TOL * (1 + |want|) (see docs/testing.md). Reads NumPy's
-format itself (little-endian, C order; f4, f8, i1/u1/b1, i2, i4, i8), so
-the suite needs no numpy, and shares no code with recur-run's reader.
+|got - want| <= TOL * (1 + |want|) (see docs/testing.md). The second form
+is the ONNX backend tests' own check (numpy's assert_allclose):
+|got - want| <= A + R * |want|, NaN matching NaN; there GOT must also have
+WANT's dtype. Reads NumPy's format itself (little-endian, C order; f2, f4,
+f8, b1, i1/u1, i2/u2, i4/u4, i8/u8), so the suite needs no numpy, and
+shares no code with recur-run's reader.
 """
 import ast
 import math
 import struct
 import sys
 
-FORMATS = {"<f4": "f", "<f8": "d", "|i1": "b", "|u1": "B", "|b1": "?",
-           "<i2": "h", "<i4": "i", "<i8": "q"}
+FORMATS = {"<f4": "f", "<f8": "d", "<f2": "e", "|i1": "b", "|u1": "B",
+           "|b1": "?", "<i2": "h", "<i4": "i", "<i8": "q", "<u2": "H",
+           "<u4": "I", "<u8": "Q"}
 
 
 def load(path):
@@ -38,32 +45,61 @@ def load(path):
     if len(body) != count * size:
         sys.exit(f"npycheck: {path}: {len(body)} bytes of data for shape "
                  f"{shape}")
-    return shape, struct.unpack("<%d%s" % (count, fmt), body)
+    return header["descr"], shape, struct.unpack("<%d%s" % (count, fmt), body)
 
 
 def main():
-    tol = float(sys.argv[1])
-    args = sys.argv[2:]
+    args = sys.argv[1:]
+    onnx_mode = args and args[0].startswith("--rtol=")
+    try:
+        if onnx_mode:
+            if len(args) < 2 or not args[1].startswith("--atol="):
+                raise ValueError
+            rtol = float(args[0][len("--rtol="):])
+            atol = float(args[1][len("--atol="):])
+            args = args[2:]
+        else:
+            tol = float(args[0])
+            args = args[1:]
+    except (ValueError, IndexError):
+        args = []
     if not args or len(args) % 2:
-        sys.exit("usage: npycheck.py TOL GOT WANT [GOT WANT ...]")
+        sys.exit("usage: npycheck.py TOL GOT WANT [GOT WANT ...]\n"
+                 "       npycheck.py --rtol=R --atol=A GOT WANT "
+                 "[GOT WANT ...]")
+    if onnx_mode:
+        bound = f"{atol} + {rtol} |want|"
+
+        def close(g, w):
+            return (g == w or (g != g and w != w) or
+                    abs(g - w) <= atol + rtol * abs(w))
+    else:
+        bound = f"{tol}"
+
+        def close(g, w):
+            return g == w or abs(g - w) <= tol * (1 + abs(w))
     failed = False
     for got_path, want_path in zip(args[0::2], args[1::2]):
-        gshape, got = load(got_path)
-        wshape, want = load(want_path)
+        gdescr, gshape, got = load(got_path)
+        wdescr, wshape, want = load(want_path)
         if gshape != wshape:
             print(f"{got_path}: shape {gshape}, want {wshape}")
             failed = True
             continue
+        if onnx_mode and gdescr != wdescr:
+            print(f"{got_path}: dtype {gdescr}, want {wdescr}")
+            failed = True
+            continue
         bad = [(i, g, w) for i, (g, w) in enumerate(zip(got, want))
-               if not (g == w or abs(g - w) <= tol * (1 + abs(w)))]
+               if not close(g, w)]
         if bad:
             failed = True
             i, g, w = bad[0]
             print(f"{got_path}: {len(bad)} of {len(got)} elements differ "
-                  f"beyond {tol}; first at flat index {i}: got {g!r}, "
+                  f"beyond {bound}; first at flat index {i}: got {g!r}, "
                   f"want {w!r}")
         else:
-            print(f"{got_path}: {len(got)} elements within {tol}")
+            print(f"{got_path}: {len(got)} elements within {bound}")
     sys.exit(1 if failed else 0)
 
 

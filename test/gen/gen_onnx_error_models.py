@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Writes the malformed and unsupported ONNX models that
+test/ONNX/Errors/*.test feed to recur-compile, into
+test/ONNX/Inputs/errors/.
+
+Each is a small variation of one valid model (an LSTM over X[T, B, 3]
+with hidden size 2): broken bytes, a wrong proto, a missing initializer, a
+cycle, a weight of the wrong shape, an op or an attribute value the importer
+does not take, and so on. The tests check that each gives one clear error
+naming the file (and the node, op and opset where one is at fault), exit
+code 1, and no output file.
+
+Needs the onnx and numpy packages (e.g. a virtual environment with
+`pip install onnx numpy`):
+
+    VENV/bin/python test/gen/gen_onnx_error_models.py
+"""
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                   "ONNX", "Inputs", "errors")
+F = TensorProto.FLOAT
+I64 = TensorProto.INT64
+BOOL = TensorProto.BOOL
+H = 2
+
+
+def weights(gates=4, input_size=3):
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-1, 1, (1, gates * H, input_size)).astype(np.float32)
+    r = rng.uniform(-1, 1, (1, gates * H, H)).astype(np.float32)
+    return numpy_helper.from_array(w, "W"), numpy_helper.from_array(r, "R")
+
+
+def lstm_model(node=None, initializers=None, inputs=None, opset=14):
+    node = node or helper.make_node("LSTM", ["X", "W", "R"], ["Y", "Y_h"],
+                                    hidden_size=H, name="lstm")
+    graph = helper.make_graph(
+        [node], "lstm",
+        inputs or [helper.make_tensor_value_info("X", F, ["T", "B", 3])],
+        [helper.make_tensor_value_info("Y_h", F, [1, "B", H])],
+        initializers if initializers is not None else list(weights()))
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return model
+
+
+def save(name, model, check=True):
+    if check:
+        onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(OUT, name))
+
+
+def loop_model(body_nodes, body_cond="cond_out", trip="T", name="loop"):
+    """A Loop over x[T, 3] with state h[3]; the body given by the caller."""
+    body = helper.make_graph(
+        body_nodes, "body",
+        [helper.make_tensor_value_info("i", I64, []),
+         helper.make_tensor_value_info("cond", BOOL, []),
+         helper.make_tensor_value_info("h", F, [3])],
+        [helper.make_tensor_value_info(body_cond, BOOL, []),
+         helper.make_tensor_value_info("h_next", F, [3])])
+    nodes = [helper.make_node("Shape", ["x"], ["shape"]),
+             helper.make_node("Constant", [], ["zero"],
+                              value=numpy_helper.from_array(np.int64(0))),
+             helper.make_node("Gather", ["shape", "zero"], ["T"], axis=0),
+             helper.make_node("Constant", [], ["true"],
+                              value=numpy_helper.from_array(np.bool_(True))),
+             helper.make_node("Loop", [trip, "true", "h0"], ["h_last"],
+                              body=body, name=name)]
+    graph = helper.make_graph(
+        nodes, "loop",
+        [helper.make_tensor_value_info("x", F, ["T", 3]),
+         helper.make_tensor_value_info("h0", F, [3])],
+        [helper.make_tensor_value_info("h_last", F, [3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    good = lstm_model()
+    onnx.checker.check_model(good)
+    data = good.SerializeToString()
+
+    # Bytes that are not a whole ModelProto.
+    with open(os.path.join(OUT, "truncated.onnx"), "wb") as f:
+        f.write(data[:len(data) // 2])
+    # A TensorProto where a ModelProto should be: it parses (protobuf keeps
+    # unknown fields) but is no model.
+    tensor = numpy_helper.from_array(np.ones((2, 2), np.float32), "t")
+    with open(os.path.join(OUT, "tensor-not-model.onnx"), "wb") as f:
+        f.write(tensor.SerializeToString())
+
+    # An input nobody defines: R is neither an initializer nor an input.
+    w, _ = weights()
+    save("missing-initializer.onnx", lstm_model(initializers=[w]), check=False)
+
+    # A cycle: each Add reads the other's output.
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["x", "b"], ["a"], name="first"),
+         helper.make_node("Add", ["x", "a"], ["b"], name="second")],
+        "cycle", [helper.make_tensor_value_info("x", F, [2])],
+        [helper.make_tensor_value_info("b", F, [2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    save("cycle.onnx", model, check=False)
+
+    # W for 3 gates where LSTM has 4: [1, 6, 3] instead of [1, 8, 3].
+    save("lstm-wrong-w.onnx", lstm_model(initializers=list(weights(gates=3))))
+
+    # An op the importer does not convert.
+    graph = helper.make_graph(
+        [helper.make_node("Det", ["x"], ["d"], name="determinant")],
+        "det", [helper.make_tensor_value_info("x", F, [3, 3])],
+        [helper.make_tensor_value_info("d", F, [])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    save("unsupported-op.onnx", model)
+
+    # An attribute value outside what the op defines.
+    save("lstm-bad-direction.onnx", lstm_model(node=helper.make_node(
+        "LSTM", ["X", "W", "R"], ["Y", "Y_h"], hidden_size=H,
+        direction="sideways", name="lstm")))
+
+    # A node of another domain.
+    graph = helper.make_graph(
+        [helper.make_node("Gelu", ["x"], ["y"], domain="com.example",
+                          name="gelu")],
+        "custom", [helper.make_tensor_value_info("x", F, [3])],
+        [helper.make_tensor_value_info("y", F, [3])])
+    model = helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)])
+    model.ir_version = 8
+    save("custom-domain.onnx", model)
+
+    # Weights stored in an external file.
+    w, r = weights()
+    r.data_location = TensorProto.EXTERNAL
+    r.ClearField("raw_data")
+    r.ClearField("float_data")
+    entry = r.external_data.add()
+    entry.key, entry.value = "location", "weights.bin"
+    save("external-data.onnx", lstm_model(initializers=[w, r]), check=False)
+
+    # A graph input without a shape.
+    save("input-no-shape.onnx", lstm_model(
+        inputs=[helper.make_tensor_value_info("X", F, None)]), check=False)
+
+    # A declared output shape the model does not compute (H = 5, not 2).
+    model = lstm_model()
+    model.graph.output[0].type.tensor_type.shape.dim[2].dim_value = 5
+    save("output-shape-mismatch.onnx", model)
+
+    # A newer IR version than the importer knows.
+    model = lstm_model()
+    model.ir_version = 99
+    save("ir-version.onnx", model, check=False)
+
+    # Loop bodies outside the supported pattern.
+    step = [helper.make_node("Gather", ["x", "i"], ["xt"], axis=0),
+            helper.make_node("Add", ["h", "xt"], ["h_next"])]
+    # The condition computed from the data (a while loop).
+    save("loop-data-cond.onnx", loop_model(step + [
+        helper.make_node("ReduceSum", ["h_next"], ["s"], keepdims=0),
+        helper.make_node("Constant", [], ["limit"],
+                         value=numpy_helper.from_array(np.float32(10))),
+        helper.make_node("Less", ["s", "limit"], ["cond_out"])]))
+    # No trip count.
+    save("loop-no-trip-count.onnx", loop_model(
+        step + [helper.make_node("Identity", ["cond"], ["cond_out"])],
+        trip=""))
+
+    # Scan with a direction that is neither 0 nor 1.
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s", "x"], ["s2"])], "body",
+        [helper.make_tensor_value_info("s", F, [3]),
+         helper.make_tensor_value_info("x", F, [3])],
+        [helper.make_tensor_value_info("s2", F, [3])])
+    graph = helper.make_graph(
+        [helper.make_node("Scan", ["s0", "X"], ["sT"], body=body,
+                          num_scan_inputs=1, scan_input_directions=[2],
+                          name="scan")],
+        "scan", [helper.make_tensor_value_info("s0", F, [3]),
+                 helper.make_tensor_value_info("X", F, ["T", 3])],
+        [helper.make_tensor_value_info("sT", F, [3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)])
+    model.ir_version = 8
+    save("scan-bad-direction.onnx", model)
+    print("wrote", OUT)
+
+
+if __name__ == "__main__":
+    main()
