@@ -246,8 +246,10 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
   // 5. LLVM. The names are in the signatures now; LLVM has no use for them
   // (and would warn about an unknown argument attribute).
   for (auto func : module.getOps<func::FuncOp>()) {
-    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
       func.removeArgAttr(i, "recur.name");
+      func.removeArgAttr(i, "recur.dims");
+    }
     for (unsigned i = 0; i < func.getNumResults(); ++i)
       func.removeResultAttr(i,
                             StringAttr::get(func.getContext(), "recur.name"));

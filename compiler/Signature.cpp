@@ -222,6 +222,24 @@ computeSignature(func::FuncOp func, ArrayRef<std::string> argNames) {
   llvm::DenseMap<Value, std::pair<Value, unsigned>> dimValues;
   func.walk([&](Operation *op) { visit(op, classes, dimValues); });
 
+  // Inputs' dimensions that the source names alike (`recur.dims`, e.g. an
+  // ONNX model's dim_param "batch") are one size.
+  llvm::StringMap<std::pair<unsigned, unsigned>> namedDims;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto names = func.getArgAttrOfType<ArrayAttr>(i, "recur.dims");
+    if (!names)
+      continue;
+    for (auto [d, attr] : llvm::enumerate(names)) {
+      auto name = dyn_cast<StringAttr>(attr);
+      if (!name || name.getValue().empty())
+        continue;
+      auto [it, inserted] = namedDims.try_emplace(name.getValue(), i, d);
+      if (!inserted)
+        classes.join(func.getArgument(it->second.first), it->second.second,
+                     func.getArgument(i), d);
+    }
+  }
+
   // Results: what the function returns, joined through its return ops.
   SmallVector<SmallVector<unsigned>> resultNodes(type.getNumResults());
   func.walk([&](func::ReturnOp ret) {

@@ -769,6 +769,19 @@ OwningOpRef<ModuleOp> recur::importONNX(llvm::StringRef bytes,
   for (auto [i, in] : llvm::enumerate(inputs)) {
     importer.define(in->name(), entry->getArgument(i));
     func.setArgAttr(i, "recur.name", b.getStringAttr(in->name()));
+    // Symbolic sizes by name ("" where a size has none): ONNX says one
+    // name is one size across the graph's inputs, so the signature ties
+    // them and the runtime checks them before a call.
+    const auto &dims = in->type().tensor_type().shape().dim();
+    if (llvm::any_of(dims, [](const onnx::TensorShapeProto::Dimension &d) {
+          return d.has_dim_param() && !d.dim_param().empty();
+        })) {
+      SmallVector<Attribute> names;
+      for (const onnx::TensorShapeProto::Dimension &d : dims)
+        names.push_back(
+            b.getStringAttr(d.has_dim_param() ? d.dim_param() : ""));
+      func.setArgAttr(i, "recur.dims", b.getArrayAttr(names));
+    }
   }
   if (failed(importer.importInitializers(graph)) ||
       failed(importer.importNodes(graph)))
