@@ -34,6 +34,25 @@ using namespace mlir;
 
 namespace recur::onnx_import {
 
+/// The most elements a static shape may describe: more is no real tensor
+/// (a terabyte and up) and would overflow the size arithmetic.
+static constexpr int64_t kMaxStaticElements = int64_t(1) << 40;
+
+/// Whether `shape` has a negative static size, or static sizes whose
+/// product (zeros left out, so that no partial product overflows either)
+/// exceeds kMaxStaticElements.
+static bool staticShapeTooLarge(llvm::ArrayRef<int64_t> shape) {
+  int64_t product = 1;
+  for (int64_t d : shape) {
+    if (ShapedType::isDynamic(d) || d == 0)
+      continue;
+    if (d < 0 || d > kMaxStaticElements / product)
+      return true;
+    product *= d;
+  }
+  return false;
+}
+
 //===----------------------------------------------------------------------===//
 // Types and tensors
 //===----------------------------------------------------------------------===//
@@ -467,8 +486,40 @@ LogicalResult GraphImporter::importNodes(const onnx::GraphProto &graph) {
                                    "SequenceInsert accumulators read by "
                                    "ConcatFromSequence after the loop");
     }
+    // Attributes of the type the op's schema gives (ONNX's checker, which
+    // would check this, does not run on newer models): a converter reads
+    // the field of the type it expects and would see a default instead.
+    if (const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+            node.op_type(), opset(), onnx::ONNX_DOMAIN)) {
+      for (const onnx::AttributeProto &attr : node.attribute()) {
+        auto known = schema->attributes().find(attr.name());
+        if (known == schema->attributes().end() ||
+            attr.type() == onnx::AttributeProto::UNDEFINED ||
+            attr.type() == known->second.type)
+          continue;
+        return nodeError(
+            node, "attribute '" + attr.name() + "' has type " +
+                      onnx::AttributeProto::AttributeType_Name(attr.type()) +
+                      ", expected " +
+                      onnx::AttributeProto::AttributeType_Name(
+                          known->second.type));
+      }
+    }
     if (failed(it->second(*this, node)))
       return failure();
+    // Sizes an op computed from attributes or constants (Expand, Tile,
+    // ConstantOfShape...) stay within what the size arithmetic holds.
+    for (const std::string &name : node.output()) {
+      auto out = values.find(name);
+      if (name.empty() || out == values.end())
+        continue;
+      auto type = dyn_cast<RankedTensorType>(out->second.getType());
+      if (type && staticShapeTooLarge(type.getShape()))
+        return nodeError(node, "output '" + name +
+                                   "' would have static sizes of more than "
+                                   "2^40 elements in all (or a negative "
+                                   "size), which the importer does not take");
+    }
   }
   return success();
 }
@@ -574,6 +625,11 @@ declaredType(const onnx::ValueInfoProto &info, llvm::StringRef what,
     shape.push_back(d.has_dim_value() && d.dim_value() >= 0
                         ? d.dim_value()
                         : ShapedType::kDynamic);
+  if (staticShapeTooLarge(shape))
+    return emitError(loc) << what << " '" << info.name()
+                          << "' declares static sizes of more than 2^40 "
+                             "elements in all, which the importer does not "
+                             "take";
   return RankedTensorType::get(shape, elem);
 }
 

@@ -37,6 +37,36 @@ LogicalResult done(GraphImporter &imp, const onnx::NodeProto &node, Value v) {
   return success();
 }
 
+/// Errors unless the static sizes of `shape` are non-negative and describe
+/// at most 2^40 elements (zeros left out, so no partial product overflows):
+/// sizes taken from constants (Expand, Tile, ConstantOfShape) are checked
+/// before they become types or constants.
+LogicalResult checkStaticSizes(GraphImporter &imp, const onnx::NodeProto &node,
+                               ArrayRef<int64_t> shape) {
+  constexpr int64_t kMaxStaticElements = int64_t(1) << 40;
+  int64_t product = 1;
+  for (int64_t d : shape) {
+    if (ShapedType::isDynamic(d) || d == 0)
+      continue;
+    if (d < 0 || d > kMaxStaticElements / product)
+      return imp.nodeError(node, "would produce static sizes of more than "
+                                 "2^40 elements in all, which the importer "
+                                 "does not take");
+    product *= d;
+  }
+  return success();
+}
+
+/// A 0/1 attribute (keepdims, transA...): another value is an error rather
+/// than a guess (ONNX Runtime reads keepdims == 1, other attributes != 0).
+FailureOr<bool> boolAttr(GraphImporter &imp, const onnx::NodeProto &node,
+                         StringRef name, bool defaultValue) {
+  int64_t v = attrInt(node, name, defaultValue ? 1 : 0);
+  if (v != 0 && v != 1)
+    return imp.nodeError(node, name + " must be 0 or 1, got " + Twine(v));
+  return v == 1;
+}
+
 std::string shapeText(ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (auto [i, d] : llvm::enumerate(shape)) {
@@ -549,7 +579,11 @@ NodeConverter reduceConverter(Reduction kind, int64_t axesInputFrom) {
     if (failed(axesIn))
       return failure();
     int64_t rank = rankOf(*x);
-    bool keepdims = attrInt(node, "keepdims", 1) != 0;
+    FailureOr<bool> keepdimsAttr = boolAttr(imp, node, "keepdims", true);
+    FailureOr<bool> noop = boolAttr(imp, node, "noop_with_empty_axes", false);
+    if (failed(keepdimsAttr) || failed(noop))
+      return failure();
+    bool keepdims = *keepdimsAttr;
     SmallVector<int64_t> axes;
     if (*axesIn && !(*axesIn)->empty()) {
       FailureOr<SmallVector<int64_t>> n =
@@ -557,7 +591,7 @@ NodeConverter reduceConverter(Reduction kind, int64_t axesInputFrom) {
       if (failed(n))
         return failure();
       axes = *n;
-    } else if (attrInt(node, "noop_with_empty_axes", 0)) {
+    } else if (*noop) {
       return done(imp, node, *x);
     } else {
       for (int64_t d = 0; d < rank; ++d)
@@ -796,7 +830,10 @@ LogicalResult convertReshape(GraphImporter &imp, const onnx::NodeProto &node) {
   FailureOr<SizeInts> shape = sizeInts(imp, node, xs[1], "shape");
   if (failed(shape))
     return failure();
-  bool allowzero = attrInt(node, "allowzero", 0) != 0;
+  FailureOr<bool> allowzeroAttr = boolAttr(imp, node, "allowzero", false);
+  if (failed(allowzeroAttr))
+    return failure();
+  bool allowzero = *allowzeroAttr;
   OpBuilder &b = imp.builder();
   Location loc = imp.loc(node);
   int64_t rank = rankOf(x);
@@ -1485,7 +1522,7 @@ LogicalResult convertExpand(GraphImporter &imp, const onnx::NodeProto &node) {
   }
   FailureOr<SmallVector<OpFoldResult>> sizes =
       broadcastShapes(imp, node, {xs[0]}, {target});
-  if (failed(sizes))
+  if (failed(sizes) || failed(checkStaticSizes(imp, node, staticShape(*sizes))))
     return failure();
   if (staticShape(*sizes) ==
           SmallVector<int64_t>(tensorType(xs[0]).getShape()) &&
@@ -1531,6 +1568,8 @@ LogicalResult convertTile(GraphImporter &imp, const onnx::NodeProto &node) {
     exprs.push_back(getAffineDimExpr(2 * d + 1, ctx));
     groups.push_back({2 * d, 2 * d + 1});
   }
+  if (failed(checkStaticSizes(imp, node, staticShape(wide))))
+    return failure();
   Type elem = elementType(x);
   Value init = emptyTensor(b, loc, wide, elem);
   auto wideType = RankedTensorType::get(staticShape(wide), elem);
@@ -1579,8 +1618,13 @@ LogicalResult convertConstantOfShape(GraphImporter &imp,
     sizes.push_back(foldIndex(b, s));
   }
   SmallVector<int64_t> staticSizes = staticShape(sizes);
+  if (failed(checkStaticSizes(imp, node, staticSizes)))
+    return failure();
   auto type = RankedTensorType::get(staticSizes, value.getType());
-  if (type.hasStaticShape())
+  // A splat constant only where it is small: a large one would become a
+  // global of its full size in the module (the translation to LLVM expands
+  // splats); a fill computes the same at run time.
+  if (type.hasStaticShape() && type.getNumElements() <= (int64_t(1) << 20))
     return done(
         imp, node,
         arith::ConstantOp::create(

@@ -193,7 +193,72 @@ def main():
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)])
     model.ir_version = 8
     save("scan-bad-direction.onnx", model)
+    fuzz_regressions()
     print("wrote", OUT)
+
+
+def simple_model(nodes, inputs, outputs, initializers=(), opset=17):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, list(initializers))
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return model
+
+
+def fuzz_regressions():
+    """Models that crashed the importer or the pipeline, or were imported
+    silently wrong, in a structural fuzz run (test/ONNX/Errors/
+    fuzz-regressions.test)."""
+    def ints(name, values):
+        return numpy_helper.from_array(np.array(values, np.int64), name)
+
+    big = 2**62
+    # A graph input whose static sizes overflow int64 arithmetic (a
+    # negative size came out of Concat).
+    save("fuzz-huge-input.onnx", simple_model(
+        [helper.make_node("Concat", ["a", "a"], ["y"], axis=0, name="cat")],
+        [helper.make_tensor_value_info("a", F, [2**63 - 1])],
+        [helper.make_tensor_value_info("y", F, [None])]), check=False)
+    # ConstantOfShape / Expand / Tile to sizes from constants that overflow
+    # (an abort on allocation; a wrapped size).
+    save("fuzz-constantofshape-huge.onnx", simple_model(
+        [helper.make_node("ConstantOfShape", ["s"], ["y"], name="fill")],
+        [], [helper.make_tensor_value_info("y", F, [big, big])],
+        [ints("s", [big, big])]), check=False)
+    save("fuzz-expand-huge.onnx", simple_model(
+        [helper.make_node("Expand", ["x", "s"], ["y"], name="expand")],
+        [helper.make_tensor_value_info("x", F, [1, 2])],
+        [helper.make_tensor_value_info("y", F, [big, 2])],
+        [ints("s", [big, 2])]), check=False)
+    save("fuzz-tile-huge.onnx", simple_model(
+        [helper.make_node("Tile", ["x", "r"], ["y"], name="tile")],
+        [helper.make_tensor_value_info("x", F, [4, 2])],
+        [helper.make_tensor_value_info("y", F, [None, None])],
+        [ints("r", [big, 4])]), check=False)
+    # A large splat ConstantOfShape (2^40 floats): imported as a fill, not
+    # a constant the translation to LLVM would expand (an abort).
+    save("fuzz-constantofshape-large.onnx", simple_model(
+        [helper.make_node("ConstantOfShape", ["s"], ["y"], name="fill")],
+        [], [helper.make_tensor_value_info("y", F, [2**40])],
+        [ints("s", [2**40])]), check=False)
+    # keepdims neither 0 nor 1 (ONNX Runtime keeps only for 1; the importer
+    # kept for any non-zero value).
+    save("fuzz-keepdims.onnx", simple_model(
+        [helper.make_node("ReduceMax", ["x"], ["y"], keepdims=10,
+                          axes=[1], name="rmax")],
+        [helper.make_tensor_value_info("x", F, [3, 2])],
+        [helper.make_tensor_value_info("y", F, [3])], opset=13))
+    # An attribute of the wrong type in a model newer than ONNX's checker
+    # knows (opset 18): axis read as an INT was 0.
+    model = simple_model(
+        [helper.make_node("Softmax", ["x"], ["y"], axis=0, name="softmax")],
+        [helper.make_tensor_value_info("x", F, [2, 3])],
+        [helper.make_tensor_value_info("y", F, [2, 3])], opset=18)
+    attr = model.graph.node[0].attribute[0]
+    attr.type = onnx.AttributeProto.FLOAT
+    attr.ClearField("i")
+    attr.f = 1.0
+    save("fuzz-attr-type.onnx", model, check=False)
 
 
 if __name__ == "__main__":
