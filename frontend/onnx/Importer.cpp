@@ -433,6 +433,12 @@ std::optional<SmallVector<OpFoldResult>> GraphImporter::knownInts(Value value) {
   auto it = ints.find(value);
   if (it != ints.end())
     return it->second;
+  // An empty integer vector is known whatever made it (an empty Slice of
+  // a shape, say).
+  if (auto t = dyn_cast<RankedTensorType>(value.getType()))
+    if (t.getRank() == 1 && t.getDimSize(0) == 0 &&
+        isa<IntegerType>(t.getElementType()))
+      return SmallVector<OpFoldResult>{};
   std::optional<DenseElementsAttr> attr = constantValue(value);
   if (!attr)
     return std::nullopt;
@@ -635,8 +641,10 @@ declaredType(const onnx::ValueInfoProto &info, llvm::StringRef what,
 
 /// Checks a built graph output against its declared type: the same element
 /// type and rank, and no disagreement on a static size. A size the model
-/// declares static but the IR has as dynamic is cast to it.
-static FailureOr<Value> matchDeclared(OpBuilder &b, Location loc, Value value,
+/// declares static but the IR has as dynamic stays dynamic: a cast would
+/// be a promise nothing checks at run time, and a wrong declaration would
+/// then give a wrong shape silently.
+static FailureOr<Value> matchDeclared(Location loc, Value value,
                                       const onnx::ValueInfoProto &info) {
   auto built = dyn_cast<RankedTensorType>(value.getType());
   if (!built)
@@ -658,16 +666,10 @@ static FailureOr<Value> matchDeclared(OpBuilder &b, Location loc, Value value,
   if (declared->getElementType() != built.getElementType() ||
       declared->getRank() != built.getRank())
     return mismatch();
-  SmallVector<int64_t> refined;
-  for (auto [d, bd] : llvm::zip(declared->getShape(), built.getShape())) {
+  for (auto [d, bd] : llvm::zip(declared->getShape(), built.getShape()))
     if (!ShapedType::isDynamic(d) && !ShapedType::isDynamic(bd) && d != bd)
       return mismatch();
-    refined.push_back(ShapedType::isDynamic(bd) ? d : bd);
-  }
-  auto refinedType = RankedTensorType::get(refined, built.getElementType());
-  if (refinedType == built)
-    return value;
-  return tensor::CastOp::create(b, loc, refinedType, value).getResult();
+  return value;
 }
 
 /// The first tensor of `graph` (initializers, Constant values, subgraphs)
@@ -847,7 +849,7 @@ OwningOpRef<ModuleOp> recur::importONNX(llvm::StringRef bytes,
     return nullptr;
   SmallVector<Value> results;
   for (auto [v, info] : llvm::zip(*outs, graph.output())) {
-    FailureOr<Value> r = matchDeclared(b, fileLoc, v, info);
+    FailureOr<Value> r = matchDeclared(fileLoc, v, info);
     if (failed(r))
       return nullptr;
     results.push_back(*r);

@@ -28,6 +28,19 @@
 
 using namespace mlir;
 
+/// Sizes that would be read at run time (a shape that is a model input,
+/// say) are refused where a bad value would make the code write out of
+/// bounds: the generated code has no way yet to check them and fail with
+/// an error. Slice's starts and ends are safe (they are clamped).
+static LogicalResult runTimeSizesError(recur::onnx_import::GraphImporter &imp,
+                                       const onnx::NodeProto &node,
+                                       StringRef what) {
+  return imp.nodeError(node, what + " must be computable at compile time; "
+                                    "sizes read at run time are not "
+                                    "checked yet, and a bad one would "
+                                    "corrupt memory");
+}
+
 namespace recur::onnx_import {
 namespace {
 
@@ -830,6 +843,8 @@ LogicalResult convertReshape(GraphImporter &imp, const onnx::NodeProto &node) {
   FailureOr<SizeInts> shape = sizeInts(imp, node, xs[1], "shape");
   if (failed(shape))
     return failure();
+  if (shape->fromRunTime)
+    return runTimeSizesError(imp, node, "shape");
   FailureOr<bool> allowzeroAttr = boolAttr(imp, node, "allowzero", false);
   if (failed(allowzeroAttr))
     return failure();
@@ -1283,6 +1298,8 @@ LogicalResult convertSplit(GraphImporter &imp, const onnx::NodeProto &node) {
       FailureOr<SizeInts> c = sizeInts(imp, node, *s, "split");
       if (failed(c))
         return failure();
+      if (c->fromRunTime)
+        return runTimeSizesError(imp, node, "split");
       split = c->values;
     }
   } else if (std::optional<SmallVector<int64_t>> a = attrInts(node, "split")) {
@@ -1512,6 +1529,8 @@ LogicalResult convertExpand(GraphImporter &imp, const onnx::NodeProto &node) {
   FailureOr<SizeInts> shape = sizeInts(imp, node, xs[1], "shape");
   if (failed(shape))
     return failure();
+  if (shape->fromRunTime)
+    return runTimeSizesError(imp, node, "shape");
   OpBuilder &b = imp.builder();
   SmallVector<OpFoldResult> target;
   for (OpFoldResult s : shape->values) {
@@ -1545,6 +1564,8 @@ LogicalResult convertTile(GraphImporter &imp, const onnx::NodeProto &node) {
   FailureOr<SizeInts> repeatInts = sizeInts(imp, node, xs[1], "repeats");
   if (failed(repeatInts))
     return failure();
+  if (repeatInts->fromRunTime)
+    return runTimeSizesError(imp, node, "repeats");
   SmallVector<OpFoldResult> *repeats = &repeatInts->values;
   Value x = xs[0];
   int64_t rank = rankOf(x);
@@ -1598,6 +1619,8 @@ LogicalResult convertConstantOfShape(GraphImporter &imp,
   FailureOr<SizeInts> shapeInts = sizeInts(imp, node, *shapeIn, "shape");
   if (failed(shapeInts))
     return failure();
+  if (shapeInts->fromRunTime)
+    return runTimeSizesError(imp, node, "shape");
   SmallVector<OpFoldResult> *shape = &shapeInts->values;
   OpBuilder &b = imp.builder();
   Location loc = imp.loc(node);
