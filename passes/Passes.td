@@ -304,6 +304,55 @@ def RecurTestAffineDecomposition : Pass<"recur-test-affine-decomposition"> {
   }];
 }
 
+def RecurTestJacobian : Pass<"recur-test-jacobian"> {
+  let summary = "Test pass: print the Jacobian structure of each recurrence";
+  let description = [{
+    Emits one remark per `recur.recurrence` with the structure of
+    J_t = d h_t / d h_{t-1} found by the Jacobian analysis
+    (passes/Analysis/Jacobian.h), for lit tests (-verify-diagnostics):
+
+    ```
+    jacobian: structure=diagonal
+    jacobian: structure=block_diagonal, block=K
+    jacobian: structure=dense
+    jacobian: unsupported (OP at LOC: WHY)
+    ```
+  }];
+}
+
+def RecurMaterializeJacobian
+    : Pass<"recur-materialize-jacobian", "::mlir::ModuleOp"> {
+  let summary = "Test utility: a function computing each recurrence's "
+                "Jacobian at one step";
+  let description = [{
+    For the N-th `recur.recurrence` (N counted from 0, in order) of a
+    function @F, defines `@F_jacobian` (N = 0) or `@F_jacobian_N`: its
+    arguments are the body's (states h_{t-1}, the step's slices x_t,
+    captures), its results J_t = d h_t / d h_{t-1} by the forward-mode
+    derivative of the body, in the layout of the structure found:
+
+    - diagonal: one tensor per state, like the state (d h_t[e] / d h_{t-1}[e]);
+    - block_diagonal: per group of k coupled states of shape S a tensor
+      S x k x k, [e, i, j] = d next_i[e] / d state_j[e] (a state in a group
+      of one: like the state);
+    - dense (n states of one shape [H] or [B, H]): [nH, nH] or
+      [B, nH, nH], [b, i H + e, j H + f] = d next_i[b, e] / d state_j[b, f]
+      (batch rows assumed not to mix).
+
+    A private declaration of that name and type in the module is given the
+    body, so a test's @main can call it. The recurrences are left as they
+    are. For numeric tests of the derivatives; Newton is not built yet.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Host target: the contract of runtime/include/recur/host_abi.h
 //===----------------------------------------------------------------------===//

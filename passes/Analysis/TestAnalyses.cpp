@@ -3,15 +3,19 @@
 // --recur-test-affine-decomposition: remarks with what the state-dependence
 // and affine-decomposition analyses find in every recur.recurrence, for lit
 // tests of the analyses (-verify-diagnostics with expected-remark).
+// --recur-test-jacobian: a remark with the Jacobian structure of each
+// recur.recurrence (passes/Analysis/Jacobian.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Analysis/AffineDecomposition.h"
+#include "passes/Analysis/Jacobian.h"
 #include "passes/Analysis/StateDependence.h"
 #include "passes/Passes.h"
 
 namespace recur {
 #define GEN_PASS_DEF_RECURTESTAFFINEDECOMPOSITION
+#define GEN_PASS_DEF_RECURTESTJACOBIAN
 #include "passes/Passes.h.inc"
 } // namespace recur
 
@@ -65,6 +69,20 @@ struct RecurTestAffineDecompositionPass
           msg += "unsupported (" + system.unsupported + ")";
         op.emitRemark(msg);
       }
+    });
+  }
+};
+
+struct RecurTestJacobianPass
+    : recur::impl::RecurTestJacobianBase<RecurTestJacobianPass> {
+  void runOnOperation() override {
+    getOperation()->walk([](RecurrenceOp op) {
+      JacobianAnalysis analysis(op);
+      InFlightDiagnostic remark =
+          op.emitRemark("jacobian: " + analysis.describe());
+      // Point at the obstacle itself, so tests need no line numbers.
+      if (const std::optional<JacobianObstacle> &o = analysis.getObstacle())
+        remark.attachNote(o->op->getLoc()) << "no derivative here";
     });
   }
 };

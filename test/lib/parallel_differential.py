@@ -26,8 +26,16 @@ import numcheck  # noqa: E402
 
 
 def run_one(path, args):
+    # A test that needs passes before the pipeline (the Jacobian tests'
+    # --recur-materialize-jacobian) names them on a line
+    # `// DIFFERENTIAL-PRE-PASSES: FLAGS`.
+    pre = []
+    for line in open(path):
+        if line.startswith("// DIFFERENTIAL-PRE-PASSES:"):
+            pre += line.split(":", 1)[1].split()
     opt = subprocess.run(
-        [args.opt, path, "--recur-parallel-to-llvm=chunk-size=%d" % args.chunk_size],
+        [args.opt, path] + pre +
+        ["--recur-parallel-to-llvm=chunk-size=%d" % args.chunk_size],
         capture_output=True, text=True)
     if opt.returncode != 0:
         return path, "recur-opt failed: " + opt.stderr.strip()[:400]

@@ -1,0 +1,516 @@
+//===- Jacobian.cpp - derivatives of a recurrence body --------------------===//
+//
+// Structure detection by propagating, per body value and state, how the
+// value's elements use the state's (not at all, element by element, any
+// other way), and forward-mode differentiation (dual numbers) of the body's
+// ops: arith/math elementwise ops, linalg ops (named ones generalized; the
+// payload differentiated scalar by scalar, primal and tangent computed by
+// one generic), and the tensor ops that only move elements (slices,
+// concats, reshapes), which are linear.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Analysis/Jacobian.h"
+#include "passes/Analysis/AffineDecomposition.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/EquivalenceClasses.h"
+
+using namespace mlir;
+using namespace recur;
+
+std::string JacobianObstacle::describe() const {
+  std::string s = op->getName().getStringRef().str() + " at " +
+                  formatLocation(op->getLoc());
+  if (!detail.empty())
+    s += ": " + detail;
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// Which ops can be derived
+//===----------------------------------------------------------------------===//
+
+/// Scalar or elementwise ops with a derivative rule (below).
+static bool isDifferentiableElementwise(Operation *op) {
+  return isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+             arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp,
+             arith::SelectOp, arith::ExtFOp, arith::TruncFOp, math::TanhOp,
+             math::ExpOp, math::LogOp, math::SqrtOp>(op);
+}
+
+/// Ops whose result carries no derivative (booleans, integers).
+static bool hasNoTangent(Operation *op) {
+  return llvm::all_of(op->getResultTypes(), [](Type t) {
+    return !isa<FloatType>(getElementTypeOrSelf(t));
+  });
+}
+
+/// Tensor ops that only move, copy or reinterpret elements: linear in their
+/// float operands.
+static bool isLinearTensorOp(Operation *op) {
+  return isa<tensor::ExtractSliceOp, tensor::InsertSliceOp, tensor::ConcatOp,
+             tensor::ExpandShapeOp, tensor::CollapseShapeOp, tensor::CastOp,
+             tensor::ExtractOp, tensor::InsertOp, tensor::FromElementsOp,
+             tensor::SplatOp>(op);
+}
+
+/// Why a linalg op on a state-dependent path cannot be derived, or empty.
+static std::string checkLinalg(linalg::LinalgOp linalgOp,
+                               const StateDependence &dependence,
+                               Operation *&where) {
+  where = linalgOp;
+  // Values the payload reads from above must not depend on the state (their
+  // tangents would be missed).
+  llvm::SetVector<Value> above;
+  getUsedValuesDefinedAbove(linalgOp->getRegions(), above);
+  for (Value v : above)
+    if (dependence.dependsOnState(v))
+      return "its payload reads a state-dependent value from above";
+  Block *block = linalgOp.getBlock();
+  llvm::DenseSet<Value> dependent;
+  for (OpOperand &operand : linalgOp->getOpOperands())
+    if (dependence.dependsOnState(operand.get()))
+      dependent.insert(linalgOp.getMatchingBlockArgument(&operand));
+  for (Operation &inner : block->getOperations()) {
+    if (isa<linalg::YieldOp>(inner))
+      continue;
+    bool readsDependent = llvm::any_of(
+        inner.getOperands(), [&](Value v) { return dependent.contains(v); });
+    if (!readsDependent)
+      continue;
+    if (inner.getNumRegions() != 0 ||
+        (!isDifferentiableElementwise(&inner) && !hasNoTangent(&inner))) {
+      where = &inner;
+      return "no derivative rule for it in a linalg payload";
+    }
+    for (Value r : inner.getResults())
+      dependent.insert(r);
+  }
+  return "";
+}
+
+//===----------------------------------------------------------------------===//
+// Structure
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// How a value's elements use a state's.
+enum class Use { none, elementwise, dense };
+
+Use join(Use a, Use b) { return a > b ? a : b; }
+} // namespace
+
+JacobianAnalysis::JacobianAnalysis(RecurrenceOp op) : op(op), dependence(op) {
+  analyze();
+}
+
+void JacobianAnalysis::analyze() {
+  Block &body = op.getBody().front();
+  unsigned numStates = op.getNumStates();
+  llvm::DenseMap<Value, SmallVector<Use>> uses;
+  auto useOf = [&](Value v, unsigned s) {
+    auto it = uses.find(v);
+    if (it == uses.end())
+      return dependence.dependsOnState(v, s) ? Use::dense : Use::none;
+    return it->second[s];
+  };
+  for (unsigned s = 0; s < numStates; ++s) {
+    SmallVector<Use> u(numStates, Use::none);
+    u[s] = Use::elementwise;
+    uses[body.getArgument(s)] = u;
+  }
+
+  for (Operation &inner : body.without_terminator()) {
+    if (!dependence.getStatesReadBy(&inner).any())
+      continue;
+    // Can it be derived?
+    if (!obstacle) {
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&inner)) {
+        Operation *where = nullptr;
+        std::string why = checkLinalg(linalgOp, dependence, where);
+        if (!why.empty())
+          obstacle = JacobianObstacle{where, why};
+      } else if (inner.getNumRegions() != 0) {
+        obstacle = JacobianObstacle{&inner, "no derivative rule for an op "
+                                            "with regions"};
+      } else if (!isDifferentiableElementwise(&inner) &&
+                 !isLinearTensorOp(&inner) && !hasNoTangent(&inner)) {
+        obstacle = JacobianObstacle{&inner, "no derivative rule for it"};
+      }
+    }
+    // How do its results use each state?
+    SmallVector<Use> u(numStates, Use::none);
+    bool elementwise = false;
+    if (inner.hasTrait<OpTrait::Elementwise>() && inner.getNumResults() == 1 &&
+        isa<RankedTensorType>(inner.getResult(0).getType())) {
+      elementwise = llvm::all_of(inner.getOperandTypes(), [&](Type t) {
+        return t == inner.getResult(0).getType() ||
+               (isa<RankedTensorType>(t) &&
+                cast<RankedTensorType>(t).getShape() ==
+                    cast<RankedTensorType>(inner.getResult(0).getType())
+                        .getShape());
+      });
+      for (unsigned s = 0; s < numStates && elementwise; ++s)
+        for (Value v : inner.getOperands())
+          u[s] = join(u[s], useOf(v, s));
+    } else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&inner)) {
+      llvm::SetVector<Value> above;
+      getUsedValuesDefinedAbove(inner.getRegions(), above);
+      elementwise = linalgOp.getNumParallelLoops() == linalgOp.getNumLoops() &&
+                    llvm::none_of(above, [&](Value v) {
+                      return dependence.dependsOnState(v);
+                    });
+      for (OpOperand &operand : linalgOp->getOpOperands()) {
+        if (!elementwise)
+          break;
+        bool identity = linalgOp.getMatchingIndexingMap(&operand).isIdentity();
+        for (unsigned s = 0; s < numStates; ++s) {
+          Use use = useOf(operand.get(), s);
+          if (use != Use::none && !identity)
+            use = Use::dense;
+          u[s] = join(u[s], use);
+        }
+      }
+      // The results' maps are the inits' (checked above), so a result's
+      // element e comes from the operands' elements e.
+    }
+    if (!elementwise)
+      for (unsigned s = 0; s < numStates; ++s)
+        u[s] =
+            dependence.getStatesReadBy(&inner).test(s) ? Use::dense : Use::none;
+    for (Value r : inner.getResults())
+      uses[r] = u;
+  }
+
+  // Pairs (next state i, state j).
+  Operation *yield = body.getTerminator();
+  llvm::EquivalenceClasses<unsigned> coupled;
+  for (unsigned s = 0; s < numStates; ++s)
+    coupled.insert(s);
+  bool dense = false;
+  for (unsigned i = 0; i < numStates; ++i) {
+    Value next = yield->getOperand(i);
+    for (unsigned j = 0; j < numStates; ++j) {
+      Use use = useOf(next, j);
+      if (use == Use::dense ||
+          (use == Use::elementwise &&
+           body.getArgument(i).getType() != body.getArgument(j).getType()))
+        dense = true;
+      else if (use == Use::elementwise && i != j)
+        coupled.unionSets(i, j);
+    }
+  }
+  if (dense) {
+    structure = JacobianStructure::dense;
+    blockSize = 0;
+    return;
+  }
+  for (unsigned s = 0; s < numStates; ++s) {
+    SmallVector<unsigned, 2> group;
+    for (unsigned t = 0; t < numStates; ++t)
+      if (coupled.isEquivalent(s, t))
+        group.push_back(t);
+    if (group.front() != s) // not the group's first state
+      continue;
+    blockSize = std::max<int64_t>(blockSize, group.size());
+    groups.push_back(group);
+  }
+  structure = blockSize > 1 ? JacobianStructure::block_diagonal
+                            : JacobianStructure::diagonal;
+}
+
+std::string JacobianAnalysis::describe() const {
+  if (obstacle)
+    return "unsupported (" + obstacle->describe() + ")";
+  switch (structure) {
+  case JacobianStructure::diagonal:
+    return "structure=diagonal";
+  case JacobianStructure::block_diagonal:
+    return "structure=block_diagonal, block=" + std::to_string(blockSize);
+  case JacobianStructure::dense:
+    return "structure=dense";
+  }
+  return "";
+}
+
+//===----------------------------------------------------------------------===//
+// Forward mode
+//===----------------------------------------------------------------------===//
+
+Value recur::constantLike(OpBuilder &b, Location loc, Value like,
+                          double value) {
+  Type type = like.getType();
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  Type elemType = tensorType ? tensorType.getElementType() : type;
+  Value scalar = arith::ConstantOp::create(b, loc, elemType,
+                                           b.getFloatAttr(elemType, value));
+  if (!tensorType)
+    return scalar;
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, like);
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, elemType);
+  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
+namespace {
+/// The tangents of one region's values, and the arithmetic on them (a null
+/// tangent is zero).
+struct Tangents {
+  Tangents(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+  OpBuilder &b;
+  Location loc;
+  llvm::DenseMap<Value, Value> map;
+
+  Value get(Value v) const { return map.lookup(v); }
+  Value add(Value x, Value y) {
+    if (!x)
+      return y;
+    if (!y)
+      return x;
+    return arith::AddFOp::create(b, loc, x, y);
+  }
+  Value sub(Value x, Value y) {
+    if (!y)
+      return x;
+    if (!x)
+      return arith::NegFOp::create(b, loc, y);
+    return arith::SubFOp::create(b, loc, x, y);
+  }
+  /// x * p where p is a primal value (x may be null).
+  Value mul(Value x, Value p) {
+    if (!x)
+      return Value();
+    return arith::MulFOp::create(b, loc, x, p);
+  }
+  Value orZero(Value t, Value like) {
+    return t ? t : constantLike(b, loc, like, 0.0);
+  }
+
+  /// The tangent of `orig`'s result given its clone's operands and result.
+  Value deriveElementwise(Operation *orig, Operation *clone) {
+    auto tan = [&](unsigned k) { return get(orig->getOperand(k)); };
+    auto p = [&](unsigned k) { return clone->getOperand(k); };
+    Value y = clone->getResult(0);
+    if (isa<arith::AddFOp>(orig))
+      return add(tan(0), tan(1));
+    if (isa<arith::SubFOp>(orig))
+      return sub(tan(0), tan(1));
+    if (isa<arith::MulFOp>(orig))
+      return add(mul(tan(0), p(1)), mul(tan(1), p(0)));
+    if (isa<arith::DivFOp>(orig)) {
+      // (da - y db) / b
+      Value t = sub(tan(0), mul(tan(1), y));
+      return t ? arith::DivFOp::create(b, loc, t, p(1)) : Value();
+    }
+    if (isa<arith::NegFOp>(orig))
+      return tan(0) ? arith::NegFOp::create(b, loc, tan(0)) : Value();
+    if (isa<arith::MaximumFOp, arith::MinimumFOp>(orig)) {
+      if (!tan(0) && !tan(1))
+        return Value();
+      auto pred = isa<arith::MaximumFOp>(orig) ? arith::CmpFPredicate::OGE
+                                               : arith::CmpFPredicate::OLE;
+      Value cond = arith::CmpFOp::create(b, loc, pred, p(0), p(1));
+      return arith::SelectOp::create(b, loc, cond, orZero(tan(0), y),
+                                     orZero(tan(1), y));
+    }
+    if (isa<arith::SelectOp>(orig)) {
+      if (!tan(1) && !tan(2))
+        return Value();
+      return arith::SelectOp::create(b, loc, p(0), orZero(tan(1), y),
+                                     orZero(tan(2), y));
+    }
+    if (isa<arith::ExtFOp>(orig))
+      return tan(0) ? arith::ExtFOp::create(b, loc, y.getType(), tan(0))
+                    : Value();
+    if (isa<arith::TruncFOp>(orig))
+      return tan(0) ? arith::TruncFOp::create(b, loc, y.getType(), tan(0))
+                    : Value();
+    if (!tan(0))
+      return Value();
+    if (isa<math::TanhOp>(orig)) // (1 - y^2) da
+      return mul(tan(0),
+                 arith::SubFOp::create(b, loc, constantLike(b, loc, y, 1.0),
+                                       arith::MulFOp::create(b, loc, y, y)));
+    if (isa<math::ExpOp>(orig))
+      return mul(tan(0), y);
+    if (isa<math::LogOp>(orig))
+      return arith::DivFOp::create(b, loc, tan(0), p(0));
+    if (isa<math::SqrtOp>(orig)) // da / (2 y)
+      return arith::DivFOp::create(
+          b, loc, mul(tan(0), constantLike(b, loc, y, 0.5)), y);
+    return Value();
+  }
+};
+} // namespace
+
+/// Emits the primal and the tangent of a linalg op whose operands are mapped
+/// by `mapping`: one generic computing both, the payload's values and their
+/// tangents side by side.
+static LogicalResult deriveLinalg(OpBuilder &b, linalg::LinalgOp orig,
+                                  IRMapping &mapping, Tangents &outer) {
+  Location loc = orig.getLoc();
+  Operation *clone = b.clone(*orig, mapping);
+  linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(clone);
+  if (!generic) {
+    IRRewriter rewriter(b);
+    rewriter.setInsertionPoint(clone);
+    FailureOr<linalg::GenericOp> generalized =
+        linalg::generalizeNamedOp(rewriter, cast<linalg::LinalgOp>(clone));
+    if (failed(generalized))
+      return orig.emitError("cannot generalize this op to derive it");
+    generic = *generalized;
+  }
+  unsigned numInputs = generic.getNumDpsInputs();
+  unsigned numInits = generic.getNumDpsInits();
+  SmallVector<AffineMap> genericMaps = generic.getIndexingMapsArray();
+
+  SmallVector<Value> inputs(generic.getDpsInputs());
+  SmallVector<AffineMap> maps(genericMaps.begin(),
+                              genericMaps.begin() + numInputs);
+  SmallVector<int64_t> tangentInputOf; // input k -> index among tangents
+  SmallVector<Value> tangentInputs;
+  for (unsigned k = 0; k < numInputs; ++k) {
+    Value t = outer.get(orig.getDpsInputOperand(k)->get());
+    tangentInputOf.push_back(t ? tangentInputs.size() : -1);
+    if (t) {
+      tangentInputs.push_back(t);
+      maps.push_back(genericMaps[k]);
+    }
+  }
+  inputs.append(tangentInputs);
+  SmallVector<Value> outputs(generic.getDpsInits());
+  SmallVector<Type> resultTypes(generic->getResultTypes());
+  for (unsigned m = 0; m < numInits; ++m)
+    maps.push_back(genericMaps[numInputs + m]);
+  for (unsigned m = 0; m < numInits; ++m) {
+    Value init = generic.getDpsInits()[m];
+    outputs.push_back(
+        outer.orZero(outer.get(orig.getDpsInitOperand(m)->get()), init));
+    maps.push_back(genericMaps[numInputs + m]);
+    resultTypes.push_back(init.getType());
+  }
+
+  Block *payload = generic.getBlock();
+  LogicalResult status = success();
+  auto dual = linalg::GenericOp::create(
+      b, loc, resultTypes, inputs, outputs, maps,
+      generic.getIteratorTypesArray(),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        IRMapping inner = mapping;
+        Tangents tangents(nb, nloc);
+        unsigned numTanIn = tangentInputs.size();
+        for (unsigned k = 0; k < numInputs; ++k) {
+          inner.map(payload->getArgument(k), args[k]);
+          if (tangentInputOf[k] >= 0)
+            tangents.map[payload->getArgument(k)] =
+                args[numInputs + tangentInputOf[k]];
+        }
+        for (unsigned m = 0; m < numInits; ++m) {
+          BlockArgument arg = payload->getArgument(numInputs + m);
+          inner.map(arg, args[numInputs + numTanIn + m]);
+          tangents.map[arg] = args[numInputs + numTanIn + numInits + m];
+        }
+        for (Operation &op : payload->without_terminator()) {
+          Operation *c = nb.clone(op, inner);
+          bool anyTangent = llvm::any_of(op.getOperands(), [&](Value v) {
+            return tangents.get(v) != nullptr;
+          });
+          if (!anyTangent || hasNoTangent(&op))
+            continue;
+          Value t = isDifferentiableElementwise(&op)
+                        ? tangents.deriveElementwise(&op, c)
+                        : Value();
+          if (!t && !isDifferentiableElementwise(&op)) {
+            orig.emitError("cannot derive ")
+                << op.getName() << " in this op's payload";
+            status = failure();
+          }
+          if (t)
+            tangents.map[op.getResult(0)] = t;
+        }
+        SmallVector<Value> yields;
+        Operation *yield = payload->getTerminator();
+        for (Value v : yield->getOperands())
+          yields.push_back(inner.lookupOrDefault(v));
+        for (Value v : yield->getOperands())
+          yields.push_back(
+              tangents.orZero(tangents.get(v), inner.lookupOrDefault(v)));
+        linalg::YieldOp::create(nb, nloc, yields);
+      });
+  if (failed(status))
+    return failure();
+  for (unsigned m = 0; m < numInits; ++m) {
+    mapping.map(orig->getResult(m), dual.getResult(m));
+    outer.map[orig->getResult(m)] = dual.getResult(numInits + m);
+  }
+  generic.erase();
+  return success();
+}
+
+FailureOr<SmallVector<Value>>
+JacobianAnalysis::emitTangents(OpBuilder &b, IRMapping &mapping,
+                               ArrayRef<Value> stateTangents) const {
+  RecurrenceOp rec = op;
+  Block &body = rec.getBody().front();
+  Tangents tangents(b, rec.getLoc());
+  for (auto [s, t] : llvm::enumerate(stateTangents))
+    if (t)
+      tangents.map[body.getArgument(s)] = t;
+
+  for (Operation &inner : body.without_terminator()) {
+    bool anyTangent = llvm::any_of(inner.getOperands(), [&](Value v) {
+      return tangents.get(v) != nullptr;
+    });
+    tangents.loc = inner.getLoc();
+    if (!anyTangent || hasNoTangent(&inner)) {
+      if (inner.getNumRegions() != 0) {
+        llvm::SetVector<Value> above;
+        getUsedValuesDefinedAbove(inner.getRegions(), above);
+        if (llvm::any_of(above, [&](Value v) { return tangents.get(v); }))
+          return inner.emitError("cannot derive an op whose regions read a "
+                                 "state-dependent value");
+      }
+      b.clone(inner, mapping);
+      continue;
+    }
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(&inner)) {
+      if (failed(deriveLinalg(b, linalgOp, mapping, tangents)))
+        return failure();
+      continue;
+    }
+    if (isDifferentiableElementwise(&inner)) {
+      Operation *clone = b.clone(inner, mapping);
+      if (Value t = tangents.deriveElementwise(&inner, clone))
+        tangents.map[inner.getResult(0)] = t;
+      continue;
+    }
+    if (isLinearTensorOp(&inner)) {
+      b.clone(inner, mapping);
+      IRMapping linear;
+      for (Value v : inner.getOperands()) {
+        Value primal = mapping.lookupOrDefault(v);
+        if (isa<FloatType>(getElementTypeOrSelf(v.getType())))
+          linear.map(v, tangents.orZero(tangents.get(v), primal));
+        else
+          linear.map(v, primal);
+      }
+      Operation *t = b.clone(inner, linear);
+      for (auto [r, tr] : llvm::zip(inner.getResults(), t->getResults()))
+        tangents.map[r] = tr;
+      continue;
+    }
+    return inner.emitError("no derivative rule for ")
+           << inner.getName() << " on a state-dependent path";
+  }
+  SmallVector<Value> next;
+  Operation *yield = body.getTerminator();
+  for (unsigned s = 0; s < rec.getNumStates(); ++s)
+    next.push_back(tangents.get(yield->getOperand(s)));
+  return next;
+}
