@@ -37,12 +37,27 @@ std::string JacobianObstacle::describe() const {
 // Which ops can be derived
 //===----------------------------------------------------------------------===//
 
-/// Scalar or elementwise ops with a derivative rule (below).
+/// Scalar or elementwise ops with a derivative rule (below). The ops
+/// DecomposeCells writes for ONNX's activations are among them: Relu and
+/// HardSigmoid are maximumf/minimumf, LeakyRelu, ThresholdedRelu and Elu
+/// cmpf + select, Softsign absf, Softplus log1p.
 static bool isDifferentiableElementwise(Operation *op) {
   return isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
              arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp,
              arith::SelectOp, arith::ExtFOp, arith::TruncFOp, math::TanhOp,
-             math::ExpOp, math::LogOp, math::SqrtOp>(op);
+             math::ExpOp, math::LogOp, math::Log1pOp, math::SqrtOp,
+             math::RsqrtOp, math::AbsFOp, math::PowFOp>(op);
+}
+
+/// Why `op`, one of the ops above, cannot be derived when the operands for
+/// which `varies` holds carry tangents, or empty. Only math.powf has such a
+/// case: its rule covers an exponent that does not depend on the state.
+static std::string whyNotDerivable(Operation *op,
+                                   llvm::function_ref<bool(Value)> varies) {
+  if (auto pow = dyn_cast<math::PowFOp>(op))
+    if (varies(pow.getRhs()))
+      return "its exponent depends on the state";
+  return "";
 }
 
 /// Ops whose result carries no derivative (booleans, integers).
@@ -89,6 +104,12 @@ static std::string checkLinalg(linalg::LinalgOp linalgOp,
         (!isDifferentiableElementwise(&inner) && !hasNoTangent(&inner))) {
       where = &inner;
       return "no derivative rule for it in a linalg payload";
+    }
+    std::string why =
+        whyNotDerivable(&inner, [&](Value v) { return dependent.contains(v); });
+    if (!why.empty()) {
+      where = &inner;
+      return why;
     }
     for (Value r : inner.getResults())
       dependent.insert(r);
@@ -143,6 +164,11 @@ void JacobianAnalysis::analyze() {
       } else if (!isDifferentiableElementwise(&inner) &&
                  !isLinearTensorOp(&inner) && !hasNoTangent(&inner)) {
         obstacle = JacobianObstacle{&inner, "no derivative rule for it"};
+      } else {
+        std::string why = whyNotDerivable(
+            &inner, [&](Value v) { return dependence.dependsOnState(v); });
+        if (!why.empty())
+          obstacle = JacobianObstacle{&inner, why};
       }
     }
     // How do its results use each state?
@@ -311,6 +337,9 @@ struct Tangents {
     if (isa<arith::NegFOp>(orig))
       return tan(0) ? arith::NegFOp::create(b, loc, tan(0)) : Value();
     if (isa<arith::MaximumFOp, arith::MinimumFOp>(orig)) {
+      // At a tie (the kink of Relu's max(x, 0), HardSigmoid's clamps) the
+      // first operand's tangent: the one-sided derivative of the side the
+      // comparison's equality falls on (Relu at 0: 1, the right-hand one).
       if (!tan(0) && !tan(1))
         return Value();
       auto pred = isa<arith::MaximumFOp>(orig) ? arith::CmpFPredicate::OGE
@@ -320,6 +349,10 @@ struct Tangents {
                                      orZero(tan(1), y));
     }
     if (isa<arith::SelectOp>(orig)) {
+      // The tangent of the branch the condition picks; at a kink of a
+      // piecewise function (LeakyRelu's and Elu's x >= 0, ThresholdedRelu's
+      // x > alpha) that is the one-sided derivative of the side the
+      // comparison puts the kink on. The condition itself (cmpf) has none.
       if (!tan(1) && !tan(2))
         return Value();
       return arith::SelectOp::create(b, loc, p(0), orZero(tan(1), y),
@@ -344,6 +377,35 @@ struct Tangents {
     if (isa<math::SqrtOp>(orig)) // da / (2 y)
       return arith::DivFOp::create(
           b, loc, mul(tan(0), constantLike(b, loc, y, 0.5)), y);
+    if (isa<math::Log1pOp>(orig)) // da / (1 + a)
+      return arith::DivFOp::create(
+          b, loc, tan(0),
+          arith::AddFOp::create(b, loc, constantLike(b, loc, y, 1.0), p(0)));
+    if (isa<math::RsqrtOp>(orig)) // -y^3 da / 2
+      return mul(tan(0),
+                 arith::MulFOp::create(
+                     b, loc, constantLike(b, loc, y, -0.5),
+                     arith::MulFOp::create(
+                         b, loc, y, arith::MulFOp::create(b, loc, y, y))));
+    if (isa<math::AbsFOp>(orig)) {
+      // sign(a) da; at a = 0 (Softsign's kink) +da, the right-hand
+      // derivative, as the selects of LeakyRelu and Elu (x >= 0) choose.
+      Value cond = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE,
+                                         p(0), constantLike(b, loc, y, 0.0));
+      return arith::SelectOp::create(b, loc, cond, tan(0),
+                                     arith::NegFOp::create(b, loc, tan(0)));
+    }
+    if (isa<math::PowFOp>(orig)) {
+      // c a^(c - 1) da for an exponent c that does not depend on the state
+      // (whyNotDerivable refuses the others before this is reached).
+      if (tan(1))
+        return Value();
+      Value c = p(1);
+      Value cm1 =
+          arith::SubFOp::create(b, loc, c, constantLike(b, loc, c, 1.0));
+      Value pw = math::PowFOp::create(b, loc, p(0), cm1);
+      return mul(tan(0), arith::MulFOp::create(b, loc, c, pw));
+    }
     return Value();
   }
 };
@@ -423,12 +485,15 @@ static LogicalResult deriveLinalg(OpBuilder &b, linalg::LinalgOp orig,
           });
           if (!anyTangent || hasNoTangent(&op))
             continue;
-          Value t = isDifferentiableElementwise(&op)
+          std::string why = whyNotDerivable(
+              &op, [&](Value v) { return tangents.get(v) != nullptr; });
+          Value t = isDifferentiableElementwise(&op) && why.empty()
                         ? tangents.deriveElementwise(&op, c)
                         : Value();
-          if (!t && !isDifferentiableElementwise(&op)) {
+          if (!isDifferentiableElementwise(&op) || !why.empty()) {
             orig.emitError("cannot derive ")
-                << op.getName() << " in this op's payload";
+                << op.getName() << " in this op's payload"
+                << (why.empty() ? "" : ": " + why);
             status = failure();
           }
           if (t)
@@ -485,6 +550,11 @@ JacobianAnalysis::emitTangents(OpBuilder &b, IRMapping &mapping,
       continue;
     }
     if (isDifferentiableElementwise(&inner)) {
+      std::string why = whyNotDerivable(
+          &inner, [&](Value v) { return tangents.get(v) != nullptr; });
+      if (!why.empty())
+        return inner.emitError("cannot derive ")
+               << inner.getName() << ": " << why;
       Operation *clone = b.clone(inner, mapping);
       if (Value t = tangents.deriveElementwise(&inner, clone))
         tangents.map[inner.getResult(0)] = t;

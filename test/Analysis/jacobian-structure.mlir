@@ -259,6 +259,30 @@ func.func @reduce_broadcast(%x: tensor<4x2x3xf32>, %h0: tensor<2x3xf32>) -> tens
   return %hT : tensor<2x3xf32>
 }
 
+// h_t = ((h^2 + 1)^1.5 + (h^2 + 1)^(-1/2) + log1p(h^2)) |h| + x_t (math.powf
+// with a constant exponent, rsqrt, log1p, absf): a diagonal Jacobian. The
+// state is away from absf's kink at 0 and has both signs.
+func.func @elementwise_math(%x: tensor<4x2x3xf32>, %h0: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-remark @below {{jacobian: structure=diagonal}}
+  %hT = recur.recurrence init(%h0 : tensor<2x3xf32>) seq(%x : tensor<4x2x3xf32>) -> tensor<2x3xf32> {
+  ^bb0(%h: tensor<2x3xf32>, %xt: tensor<2x3xf32>):
+    %one = arith.constant dense<1.0> : tensor<2x3xf32>
+    %e = arith.constant dense<1.5> : tensor<2x3xf32>
+    %hh = arith.mulf %h, %h : tensor<2x3xf32>
+    %a = arith.addf %hh, %one : tensor<2x3xf32>
+    %p = math.powf %a, %e : tensor<2x3xf32>
+    %r = math.rsqrt %a : tensor<2x3xf32>
+    %l = math.log1p %hh : tensor<2x3xf32>
+    %s1 = arith.addf %p, %r : tensor<2x3xf32>
+    %s2 = arith.addf %s1, %l : tensor<2x3xf32>
+    %ab = math.absf %h : tensor<2x3xf32>
+    %m = arith.mulf %s2, %ab : tensor<2x3xf32>
+    %hn = arith.addf %m, %xt : tensor<2x3xf32>
+    recur.yield %hn : tensor<2x3xf32>
+  }
+  return %hT : tensor<2x3xf32>
+}
+
 // A minGRU-like cell with a nonlinear, elementwise use of the state:
 // h' = (1 - z) h + z tanh(x Wh + h u), z = sigmoid(x Wz + h v). Diagonal.
 func.func @elementwise_cell(%x: tensor<4x2x3xf32>, %h0: tensor<2x3xf32>, %wz: tensor<3x3xf32>, %wh: tensor<3x3xf32>,
@@ -373,6 +397,18 @@ func.func @no_rule(%x: tensor<4x3xf32>, %h0: tensor<3xf32>) -> tensor<3xf32> {
     // expected-note @below {{no derivative here}}
     %s = math.sin %a : tensor<3xf32>
     recur.yield %s : tensor<3xf32>
+  }
+  return %hT : tensor<3xf32>
+}
+
+// math.powf's rule needs an exponent that does not depend on the state.
+func.func @pow_state_exponent(%x: tensor<4x3xf32>, %h0: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-remark-re @below {{jacobian: unsupported (math.powf at {{.*}}jacobian-structure.mlir:{{[0-9]+}}:10: its exponent depends on the state)}}
+  %hT = recur.recurrence init(%h0 : tensor<3xf32>) seq(%x : tensor<4x3xf32>) -> tensor<3xf32> {
+  ^bb0(%h: tensor<3xf32>, %xt: tensor<3xf32>):
+    // expected-note @below {{no derivative here}}
+    %p = math.powf %xt, %h : tensor<3xf32>
+    recur.yield %p : tensor<3xf32>
   }
   return %hT : tensor<3xf32>
 }

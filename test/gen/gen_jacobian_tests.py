@@ -359,6 +359,41 @@ def reduce_broadcast_cell(states, x):
     return [np.tanh(h * h.sum(axis=1, keepdims=True) + x)]
 
 
+# The other elementwise math rules (powf with an exponent that does not
+# depend on the state, rsqrt, log1p, absf):
+# h' = ((h^2 + 1)^1.5 + (h^2 + 1)^-1/2 + log1p(h^2)) |h| + x. Diagonal. The
+# state is drawn away from absf's kink at 0 (the cell asserts it).
+ELEMENTWISE_MATH = """\
+func.func @elementwise_math(%x: tensor<4x2x3xf32>, %h0: tensor<2x3xf32>) -> tensor<2x3xf32> {{
+{remark}  %hT = recur.recurrence init(%h0 : tensor<2x3xf32>) seq(%x : tensor<4x2x3xf32>) -> tensor<2x3xf32> {{
+  ^bb0(%h: tensor<2x3xf32>, %xt: tensor<2x3xf32>):
+    %one = arith.constant dense<1.0> : tensor<2x3xf32>
+    %e = arith.constant dense<1.5> : tensor<2x3xf32>
+    %hh = arith.mulf %h, %h : tensor<2x3xf32>
+    %a = arith.addf %hh, %one : tensor<2x3xf32>
+    %p = math.powf %a, %e : tensor<2x3xf32>
+    %r = math.rsqrt %a : tensor<2x3xf32>
+    %l = math.log1p %hh : tensor<2x3xf32>
+    %s1 = arith.addf %p, %r : tensor<2x3xf32>
+    %s2 = arith.addf %s1, %l : tensor<2x3xf32>
+    %ab = math.absf %h : tensor<2x3xf32>
+    %m = arith.mulf %s2, %ab : tensor<2x3xf32>
+    %hn = arith.addf %m, %xt : tensor<2x3xf32>
+    recur.yield %hn : tensor<2x3xf32>
+  }}
+  return %hT : tensor<2x3xf32>
+}}
+"""
+
+
+def elementwise_math_cell(states, x):
+    (h,) = states
+    assert np.abs(h).min() > 0.04, "state too close to absf's kink"
+    assert (h < 0).any() and (h > 0).any(), "one sign of absf untested"
+    a = h * h + 1
+    return [(a ** 1.5 + a ** -0.5 + np.log1p(h * h)) * np.abs(h) + x]
+
+
 # (name, mlir, cell, state shapes, step input shape, capture shapes,
 #  structure, block, summary)
 MODELS = [
@@ -390,6 +425,12 @@ MODELS = [
      "A body that transposes, reduces and broadcasts the state, "
      "h_t = tanh(h * sum_j h[:, j] + x_t): a dense Jacobian, one [H, H] "
      "block per batch row."),
+    ("elementwise_math", ELEMENTWISE_MATH, elementwise_math_cell, [(B, H)],
+     (B, X), [], "diagonal", 1,
+     "h_t = ((h^2 + 1)^1.5 + (h^2 + 1)^(-1/2) + log1p(h^2)) |h| + x_t "
+     "(math.powf with a constant exponent, rsqrt, log1p, absf): a diagonal "
+     "Jacobian. The state is away from absf's kink at 0 and has both "
+     "signs."),
 ]
 
 
@@ -626,6 +667,18 @@ func.func @no_rule(%x: tensor<4x3xf32>, %h0: tensor<3xf32>) -> tensor<3xf32> {
   return %hT : tensor<3xf32>
 }
 
+// math.powf's rule needs an exponent that does not depend on the state.
+func.func @pow_state_exponent(%x: tensor<4x3xf32>, %h0: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-remark-re @below {{jacobian: unsupported (math.powf at {{.*}}jacobian-structure.mlir:{{[0-9]+}}:10: its exponent depends on the state)}}
+  %hT = recur.recurrence init(%h0 : tensor<3xf32>) seq(%x : tensor<4x3xf32>) -> tensor<3xf32> {
+  ^bb0(%h: tensor<3xf32>, %xt: tensor<3xf32>):
+    // expected-note @below {{no derivative here}}
+    %p = math.powf %xt, %h : tensor<3xf32>
+    recur.yield %p : tensor<3xf32>
+  }
+  return %hT : tensor<3xf32>
+}
+
 func.func @region_op(%x: tensor<4xf32>, %h0: tensor<f32>, %flag: i1) -> tensor<f32> {
   // expected-remark-re @below {{jacobian: unsupported (scf.if at {{.*}}jacobian-structure.mlir:{{[0-9]+}}:10: no derivative rule for an op with regions)}}
   %hT = recur.recurrence init(%h0 : tensor<f32>) seq(%x : tensor<4xf32>) captures(%flag : i1) -> tensor<f32> {
@@ -671,11 +724,170 @@ def write_structure_test(models):
         f.write("\n".join(lines))
 
 
+# ---------------------------------------------------------------------------
+# ONNX RNN, decomposed, once per activation
+# ---------------------------------------------------------------------------
+
+# (name, alpha, beta, numpy activation from ONNX's definitions, kinks):
+# alpha/beta given where the activation takes them (not the defaults, so
+# that they reach the derivative); kinks are the pre-activation values where
+# the activation's derivative jumps.
+RNN_ACTIVATIONS = [
+    ("Relu", None, None, lambda v: np.maximum(v, 0.0), [0.0]),
+    ("LeakyRelu", 0.1, None, lambda v: np.where(v >= 0, v, 0.1 * v), [0.0]),
+    ("Elu", 0.8, None,
+     lambda v: np.where(v >= 0, v, 0.8 * (np.exp(np.minimum(v, 0)) - 1)),
+     [0.0]),
+    ("Softsign", None, None, lambda v: v / (1 + np.abs(v)), [0.0]),
+    ("Softplus", None, None, lambda v: np.log1p(np.exp(v)), []),
+    ("HardSigmoid", 0.5, 0.5, lambda v: np.clip(0.5 * v + 0.5, 0.0, 1.0),
+     [-1.0, 1.0]),
+    ("ThresholdedRelu", 0.2, None, lambda v: np.where(v > 0.2, v, 0.0),
+     [0.2]),
+    ("ScaledTanh", 1.5, 0.8, lambda v: 1.5 * np.tanh(0.8 * v), []),
+    ("Affine", 0.7, 0.2, lambda v: 0.7 * v + 0.2, []),
+]
+
+# Pre-activations at least this far from every kink: central differences
+# (step 1e-5) then never straddle one, and float32 rounding (~1e-7) cannot
+# move a value across one, so both sides agree on the branch. The
+# derivative AT a kink (the one-sided one the compiled select/max picks) is
+# deliberately not tested against finite differences.
+KINK_MARGIN = 0.05
+
+RNN_FUNC = """\
+func.func @rnn_{lower}(%x: tensor<1x{B}x{X}xf32>, %w: tensor<1x{H}x{X}xf32>, %r: tensor<1x{H}x{H}xf32>, %b: tensor<1x{H2}xf32>,
+    %h0: tensor<1x{B}x{H}xf32>) -> tensor<1x{B}x{H}xf32> {{
+  %y, %yh = recur.rnn(%x, %w, %r : tensor<1x{B}x{X}xf32>, tensor<1x{H}x{X}xf32>, tensor<1x{H}x{H}xf32>) bias(%b : tensor<1x{H2}xf32>)
+      initial_h(%h0 : tensor<1x{B}x{H}xf32>) {{hidden_size = {H} : i64, activations = ["{act}"]{attrs}}}
+      -> tensor<1x1x{B}x{H}xf32>, tensor<1x{B}x{H}xf32>
+  return %yh : tensor<1x{B}x{H}xf32>
+}}
+"""
+
+
+def rnn_cell(act):
+    """ONNX's RNN step, h' = f(x W^T + h R^T + Wb + Rb), with W, R in
+    ONNX's [H, X] and [H, H] layouts (no clip)."""
+    def cell(states, x, w, r, wb, rb):
+        (h,) = states
+        return [act(x @ w.T + h @ r.T + wb + rb)]
+    return cell
+
+
+def draw_rnn_inputs(rng, kinks):
+    """Inputs whose pre-activations are KINK_MARGIN or more from every kink
+    and fall on every side of every kink (both branches derived), redrawn
+    until they do (the rng is seeded: the same inputs every run)."""
+    f32 = lambda a: np.asarray(a, dtype=np.float32)  # noqa: E731
+    draw = lambda s, lim=1.0: f32(np.round(rng.uniform(-lim, lim, s), 2))  # noqa: E731,E501
+    for _ in range(10000):
+        h, x = draw((B, H)), draw((B, X))
+        w, r = draw((H, X)), draw((H, H))
+        wb, rb = draw((H,), 0.5), draw((H,), 0.5)
+        pre = (x.astype(np.float64) @ w.T.astype(np.float64) +
+               h.astype(np.float64) @ r.T.astype(np.float64) + wb + rb)
+        if any(np.abs(pre - k).min() < KINK_MARGIN for k in kinks):
+            continue
+        sides = np.searchsorted(np.array(kinks), pre.ravel())
+        if len(set(sides.tolist())) != len(kinks) + 1:
+            continue
+        return h, x, w, r, wb, rb, pre
+    raise RuntimeError("no inputs away from the kinks %s" % kinks)
+
+
+def write_rnn_activations_test(rng):
+    """test/Analysis/jacobian-rnn-activations.mlir: recur.rnn decomposed by
+    --recur-decompose-cells, one function per activation; J_t (dense,
+    [B, H, H]) of each against finite differences of rnn_cell."""
+    as64 = lambda a: a.astype(np.float64)  # noqa: E731
+    funcs, decls, calls, expects = [], [], [], []
+    max_abs = 0.0
+    for k, (act, alpha, beta, fn, kinks) in enumerate(RNN_ACTIVATIONS):
+        lower = act.lower()
+        h, x, w, r, wb, rb, pre = draw_rnn_inputs(rng, kinks)
+        jac = full_jacobian(rnn_cell(fn), [as64(h)], as64(x),
+                            [as64(w), as64(r), as64(wb), as64(rb)])
+        want = structured(jac, [(B, H)], "dense")
+        max_abs = max(max_abs, np.abs(want).max())
+        attrs = ""
+        if alpha is not None:
+            attrs += ", activation_alpha = [%s : f32]" % alpha
+        if beta is not None:
+            attrs += ", activation_beta = [%s : f32]" % beta
+        funcs.append(RNN_FUNC.format(lower=lower, act=act, attrs=attrs, B=B,
+                                     H=H, X=X, H2=2 * H))
+        # The decomposed recurrence's body arguments, in its order: the
+        # state, the step's input, then the captures DecomposeCells makes
+        # (W^T, R^T for [B, K] x [K, N] matmuls, the two biases).
+        args = [h, x, np.ascontiguousarray(w.T), np.ascontiguousarray(r.T),
+                wb, rb]
+        types = [mlirgen.tensor_type(a.shape) for a in args]
+        result = mlirgen.tensor_type(want.shape)
+        decls.append("func.func private @rnn_%s_jacobian(%s) -> %s" % (
+            lower, ", ".join(types), result))
+        where = ", ".join("%.2f" % v for v in sorted(pre.ravel()))
+        expects += ["// %s%s: pre-activations %s" % (
+            act, " (kinks at %s)" % ", ".join(str(v) for v in kinks)
+            if kinks else "", where),
+            mlirgen.expect_line(want)]
+        names = []
+        calls.append("  // %s." % act)
+        for n, (a, t) in enumerate(zip(args, types)):
+            calls.append("  %%a%d_%d = arith.constant dense<%s> : %s" % (
+                k, n, mlirgen.literal(a), t))
+            names.append("%%a%d_%d" % (k, n))
+        calls.append("  %%j%d = call @rnn_%s_jacobian(%s) : (%s) -> %s" % (
+            k, lower, ", ".join(names), ", ".join(types), result))
+        calls.append("  %%p%d = tensor.cast %%j%d : %s to tensor<*xf32>" % (
+            k, k, result))
+        calls.append("  call @printMemrefF32(%%p%d) : (tensor<*xf32>) -> ()"
+                     % k)
+
+    summary = (
+        "recur.rnn (ONNX RNN, h_t = f(x_t W^T + h_{t-1} R^T + Wb + Rb)) "
+        "decomposed by --recur-decompose-cells, once per activation f: "
+        "the forward-mode rules of the ops DecomposeCells writes for them "
+        "(maximumf/minimumf, cmpf + select, absf, log1p, exp, tanh). A "
+        "dense Jacobian, J[b] = diag(f'(v[b])) R, one [H, H] block per "
+        "batch row. Each function's inputs are drawn so that every "
+        "pre-activation v is %g or more from the activation's kinks and "
+        "falls on every side of them (the derivative at a kink itself is "
+        "not compared: finite differences have no single value there). "
+        "The reference checks that everything outside the structure is "
+        "zero." % KINK_MARGIN)
+    lines = mlirgen.header(
+        SCRIPT, "central finite differences of the numpy cell",
+        textwrap.fill(summary, 76),
+        runs=["// RUN: recur-opt %s --recur-decompose-cells "
+              "--recur-materialize-jacobian --recur-reference-to-llvm "
+              "| %recur-runner | %numcheck",
+              "// RUN: recur-opt %s --recur-decompose-cells "
+              "--recur-test-jacobian -o /dev/null 2>&1 "
+              "| FileCheck %s --check-prefix=STRUCT"])
+    lines += ["//",
+              "// STRUCT-COUNT-%d: remark: jacobian: structure=dense" %
+              len(RNN_ACTIVATIONS),
+              "// STRUCT-NOT: jacobian:",
+              "// DIFFERENTIAL-PRE-PASSES: --recur-decompose-cells "
+              "--recur-materialize-jacobian",
+              "// TOLERANCE: 1e-5  (see " + SCRIPT + ")", ""]
+    lines += expects + [""]
+    lines += funcs + decls + ["", mlirgen.PRINT_DECL, "",
+                              "func.func @main() {"] + calls
+    lines += ["  return", "}"]
+    path = os.path.join(OUT, "jacobian-rnn-activations.mlir")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return max_abs
+
+
 def main():
     rng = np.random.default_rng(7)
     for m in MODELS:
         write_execution_test(*m, rng=rng)
     write_structure_test(MODELS)
+    write_rnn_activations_test(np.random.default_rng(11))
 
 
 if __name__ == "__main__":
