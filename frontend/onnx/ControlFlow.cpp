@@ -512,12 +512,28 @@ LogicalResult convertScan(GraphImporter &imp, const onnx::NodeProto &node) {
     if (type.getRank() < (llvm::is_contained(scans, v) ? 2 : 1))
       return imp.nodeError(node, "every input needs a batch axis (and scan "
                                  "inputs a time axis after it)");
-    if (!type.isDynamicDim(0))
-      batch = type.getDimSize(0);
+    // Each entry becomes its own recurrence reading entry i of every
+    // input, so every input needs the same static batch (nothing would
+    // check a dynamic one at run time).
+    if (type.isDynamicDim(0))
+      return imp.nodeError(node, "Scan (opset 8) needs a static batch size "
+                                 "on every input; re-export with opset 9 or "
+                                 "later");
+    if (!ShapedType::isDynamic(batch) && type.getDimSize(0) != batch)
+      return imp.nodeError(node, "the inputs disagree on the batch size (" +
+                                     Twine(batch) + " and " +
+                                     Twine(type.getDimSize(0)) + ")");
+    batch = type.getDimSize(0);
   }
-  if (ShapedType::isDynamic(batch))
-    return imp.nodeError(node, "Scan (opset 8) needs a static batch size; "
-                               "re-export with opset 9 or later");
+  // One recurrence per entry: keep the IR (and compile time) bounded.
+  constexpr int64_t kMaxScan8Batch = 64;
+  if (batch < 1 || batch > kMaxScan8Batch)
+    return imp.nodeError(node, "Scan (opset 8) with a batch of " +
+                                   Twine(batch) +
+                                   " is not supported (it becomes one "
+                                   "recurrence per entry: 1 to " +
+                                   Twine(kMaxScan8Batch) +
+                                   "); re-export with opset 9 or later");
   auto entry = [&](Value v, int64_t i) -> Value {
     auto type = tensorType(v);
     SmallVector<OpFoldResult> sizes = sizesOf(b, loc, v);
@@ -668,6 +684,19 @@ LoopConverter::constantInts(llvm::StringRef name) {
         return in.name() == name;
       }))
     return std::nullopt;
+  // A body initializer: read it here (the enclosing graph does not know
+  // the name, and asking it would report it undefined).
+  for (const onnx::TensorProto &init : body.initializer()) {
+    if (init.name() != name)
+      continue;
+    FailureOr<DenseElementsAttr> attr = convertTensorProto(init, loc);
+    if (failed(attr) || !isa<IntegerType>(attr->getElementType()))
+      return std::nullopt;
+    SmallVector<int64_t> out;
+    for (const APInt &x : attr->getValues<APInt>())
+      out.push_back(x.getSExtValue());
+    return out;
+  }
   FailureOr<Value> v = imp.lookup(node, name);
   if (failed(v))
     return std::nullopt;

@@ -194,6 +194,7 @@ def main():
     model.ir_version = 8
     save("scan-bad-direction.onnx", model)
     fuzz_regressions()
+    review_regressions()
     print("wrote", OUT)
 
 
@@ -259,6 +260,68 @@ def fuzz_regressions():
     attr.ClearField("i")
     attr.f = 1.0
     save("fuzz-attr-type.onnx", model, check=False)
+
+
+def review_regressions():
+    """Cases a review found: Scan (opset 8) batches the importer must refuse
+    (each entry becomes its own recurrence), and a Loop whose body reads
+    its own initializer (which must not be looked up outside)."""
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s", "x"], ["s2"]),
+         helper.make_node("Identity", ["s2"], ["y"])], "b",
+        [helper.make_tensor_value_info("s", F, [2]),
+         helper.make_tensor_value_info("x", F, [2])],
+        [helper.make_tensor_value_info("s2", F, [2]),
+         helper.make_tensor_value_info("y", F, [2])])
+
+    def scan8(name, s0_batch, xs_batch):
+        node = helper.make_node("Scan", ["", "s0", "xs"], ["sf", "ys"],
+                                body=body, num_scan_inputs=1, name="scan")
+        graph = helper.make_graph(
+            [node], "g",
+            [helper.make_tensor_value_info("s0", F, [s0_batch, 2]),
+             helper.make_tensor_value_info("xs", F, [xs_batch, 3, 2])],
+            [helper.make_tensor_value_info("sf", F, [s0_batch, 2]),
+             helper.make_tensor_value_info("ys", F, [xs_batch, 3, 2])])
+        model = helper.make_model(graph,
+                                  opset_imports=[helper.make_opsetid("", 8)])
+        model.ir_version = 4
+        save(name, model, check=False)
+
+    scan8("scan8-dynamic-batch.onnx", "B", 2)   # one input's batch dynamic
+    scan8("scan8-batch-mismatch.onnx", 2, 3)
+    scan8("scan8-batch-zero.onnx", 0, 0)
+    scan8("scan8-batch-large.onnx", 20000, 20000)
+
+    # Loop over x[t:t+1] with t + 1 computed from the body's initializer.
+    one = numpy_helper.from_array(np.array(1, dtype=np.int64), "one")
+    loop_body = helper.make_graph(
+        [helper.make_node("Add", ["t", "one"], ["t1"]),
+         helper.make_node("Unsqueeze", ["t"], ["st"], axes=[0]),
+         helper.make_node("Unsqueeze", ["t1"], ["en"], axes=[0]),
+         helper.make_node("Slice", ["x", "st", "en"], ["xt"]),
+         helper.make_node("Squeeze", ["xt"], ["xs"], axes=[0]),
+         helper.make_node("Add", ["h", "xs"], ["h2"]),
+         helper.make_node("Identity", ["c"], ["c2"])], "b",
+        [helper.make_tensor_value_info("t", TensorProto.INT64, []),
+         helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("h", F, [2])],
+        [helper.make_tensor_value_info("c2", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("h2", F, [2])], initializer=[one])
+    graph = helper.make_graph(
+        [helper.make_node("Shape", ["x"], ["sh"]),
+         helper.make_node("Gather", ["sh", "zero"], ["T"], axis=0),
+         helper.make_node("Loop", ["T", "", "h0"], ["hT"], body=loop_body,
+                          name="loop")], "g",
+        [helper.make_tensor_value_info("x", F, ["T", 2]),
+         helper.make_tensor_value_info("h0", F, [2])],
+        [helper.make_tensor_value_info("hT", F, [2])],
+        initializer=[numpy_helper.from_array(np.array(0, dtype=np.int64),
+                                             "zero")])
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", 11)])
+    model.ir_version = 6
+    save("loop-body-initializer.onnx", model)
 
 
 if __name__ == "__main__":
