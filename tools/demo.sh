@@ -75,4 +75,4 @@ echo "   run on PyTorch's inputs (T=12, B=3), compared with PyTorch's outputs:"
 python3 "$root/test/lib/npycheck.py" 1e-4 "$tmp/o0.npy" "$fixture/T12B3/want0.npy" \
   "$tmp/o1.npy" "$fixture/T12B3/want1.npy" | sed "s|$tmp/||; s|$root/||; s/^/   /"
 
-say "Done. bash tools/test.sh runs the whole test suite; bench/run.sh the benchmarks."
+say "Done. bash tools/test.sh runs the whole test suite; bench/run.sh and bench/ort/run.sh the benchmarks."
