@@ -17,12 +17,14 @@
 #include "compiler/Compiler.h"
 
 #include "compiler/Constants.h"
+#include "compiler/GPUCodegen.h"
 #include "compiler/HostCodegen.h"
 #include "compiler/ModuleWriter.h"
 #include "compiler/Signature.h"
 
 #include "dialects/Recur/IR/RecurDialect.h"
 #include "dialects/Recur/IR/RecurOps.h"
+#include "passes/GPUKernels.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -57,6 +59,7 @@ std::optional<EmitStage> parseEmitStage(StringRef name) {
       .Case("recur", EmitStage::Recur)
       .Case("loops", EmitStage::Loops)
       .Case("llvm", EmitStage::LLVM)
+      .Case("ptx", EmitStage::PTX)
       .Case("module", EmitStage::Module)
       .Default(std::nullopt);
 }
@@ -161,18 +164,211 @@ static void markArgumentsReadOnly(ModuleOp module) {
   }
 }
 
+namespace {
+/// One target of --target.
+struct TargetSpec {
+  TargetKind kind;
+  std::vector<std::string> archs; // cuda
+};
+} // namespace
+
+/// --target's entries: host, sim, cuda, cuda:sm_XX (more sm_YY entries after
+/// it add architectures to it).
+static FailureOr<std::vector<TargetSpec>>
+parseTargets(ArrayRef<std::string> names, Location loc) {
+  std::vector<TargetSpec> specs;
+  auto has = [&](TargetKind kind) {
+    return llvm::any_of(specs,
+                        [&](const TargetSpec &s) { return s.kind == kind; });
+  };
+  std::string error;
+  for (StringRef name : names) {
+    if (name.starts_with("sm_")) {
+      if (specs.empty() || specs.back().kind != TargetKind::Cuda)
+        return emitError(loc) << "--target: '" << name
+                              << "' must follow a cuda target "
+                                 "(--target=cuda:sm_80," << name << ")";
+      if (!isKnownCudaArch(name, error))
+        return emitError(loc) << "--target: " << error;
+      if (!llvm::is_contained(specs.back().archs, name))
+        specs.back().archs.push_back(name.str());
+      continue;
+    }
+    TargetKind kind;
+    std::vector<std::string> archs;
+    if (name == "host") {
+      kind = TargetKind::Host;
+    } else if (name == "sim") {
+      kind = TargetKind::Sim;
+    } else if (name == "cuda") {
+      kind = TargetKind::Cuda;
+      archs = {"sm_80", "sm_90"};
+    } else if (name.starts_with("cuda:")) {
+      kind = TargetKind::Cuda;
+      StringRef arch = name.drop_front(5);
+      if (!isKnownCudaArch(arch, error))
+        return emitError(loc) << "--target: " << error;
+      archs = {arch.str()};
+    } else {
+      return emitError(loc) << "unknown target '" << name
+                            << "'; known targets: host, sim, cuda, "
+                               "cuda:sm_XX[,sm_YY...]";
+    }
+    if (has(kind))
+      return emitError(loc) << "--target names '" << name
+                            << "' twice (one target of each kind)";
+    specs.push_back({kind, std::move(archs)});
+  }
+  if (specs.empty())
+    return emitError(loc) << "--target names no target";
+  return specs;
+}
+
+/// Attributes the LLVM translation has no use for.
+static void stripRecurAttributes(ModuleOp module) {
+  for (auto func : module.getOps<func::FuncOp>()) {
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      func.removeArgAttr(i, "recur.name");
+      func.removeArgAttr(i, "recur.dims");
+    }
+    for (unsigned i = 0; i < func.getNumResults(); ++i)
+      func.removeResultAttr(i,
+                            StringAttr::get(func.getContext(), "recur.name"));
+  }
+  module->removeAttr(kGPUKernelsAttr);
+  module->removeAttr(kSimKernelInfoAttr);
+  module->removeAttr("gpu.container_module");
+}
+
+/// The host shared object of `module` (in the LLVM dialect).
+static FailureOr<std::vector<char>>
+hostBinary(ModuleOp module, const HostMachine &machine,
+           const CompileOptions &options, llvm::raw_ostream &out,
+           bool &emitted) {
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateAndOptimize(module, machine, llvmContext);
+  if (!llvmModule)
+    return failure();
+  if (options.emit == EmitStage::LLVM) {
+    llvmModule->print(out, nullptr);
+    emitted = true;
+    return std::vector<char>();
+  }
+  return buildSharedObject(*llvmModule, machine, module.getLoc());
+}
+
+/// A GPU target from the loops: kernels and driver.
+static FailureOr<TargetCode>
+compileGPU(ModuleOp module, const TargetSpec &spec, const HostMachine &machine,
+           const CompileOptions &options, llvm::raw_ostream &out,
+           llvm::raw_ostream &report, bool &emitted) {
+  TargetCode code;
+  code.kind = spec.kind;
+  code.machine = machine;
+  if (failed(runPipeline(module, gpuKernelsPipeline())))
+    return failure();
+  std::vector<StringRef> order;
+  if (auto names = module->getAttrOfType<ArrayAttr>(kGPUKernelsAttr))
+    for (Attribute name : names)
+      order.push_back(cast<StringAttr>(name).getValue());
+  auto kernels =
+      SymbolTable(module).lookup<gpu::GPUModuleOp>(kGPUKernelModule);
+  std::vector<GPUKernelInfo> infos;
+  if (kernels)
+    infos = describeGPUKernels(kernels);
+  // The table in the launches' order.
+  for (StringRef name : order) {
+    auto it = llvm::find_if(
+        infos, [&](const GPUKernelInfo &i) { return i.name == name; });
+    if (it == infos.end())
+      return emitError(module.getLoc())
+             << "internal error: kernel '" << name << "' was not lowered";
+    code.kernels.push_back({it->name, it->staticSharedBytes, it->synchronizes,
+                            it->maxThreads});
+  }
+
+  if (spec.kind == TargetKind::Sim) {
+    code.name = "sim";
+    if (failed(runPipeline(module, "recur-sim-kernels")))
+      return failure();
+  } else {
+    code.name = "cuda";
+    std::optional<std::string> ptxas;
+    if (options.ptxas != "never") {
+      ptxas = findPtxas();
+      if (!ptxas && options.ptxas == "always")
+        return emitError(module.getLoc())
+               << "--ptxas=always: ptxas not found (set RECUR_PTXAS, put it "
+                  "on PATH, or install the CUDA toolkit in /usr/local/cuda)";
+    }
+    bool first = true;
+    for (const std::string &arch : spec.archs) {
+      std::string ptx;
+      if (kernels) {
+        FailureOr<std::string> text =
+            emitPTX(kernels, arch, module.getLoc());
+        if (failed(text))
+          return failure();
+        ptx = std::move(*text);
+      }
+      if (options.emit == EmitStage::PTX) {
+        if (spec.archs.size() > 1)
+          out << (first ? "" : "\n") << "// ---- " << arch << " ----\n";
+        out << ptx;
+        emitted = true;
+        first = false;
+        continue;
+      }
+      code.images.push_back({arch, false, {ptx.begin(), ptx.end()}});
+      if (ptxas && kernels) {
+        std::vector<PtxasKernelReport> kernelReport;
+        FailureOr<std::vector<char>> cubin =
+            assemblePTX(*ptxas, ptx, arch, module.getLoc(), kernelReport);
+        if (failed(cubin))
+          return failure();
+        code.images.push_back({arch, true, std::move(*cubin)});
+        if (options.explain)
+          for (const PtxasKernelReport &k : kernelReport)
+            report << "kernel " << k.kernel << " (" << arch
+                   << "): " << k.registers << " registers, "
+                   << k.spillStores << " bytes spill stores, "
+                   << k.spillLoads << " bytes spill loads, "
+                   << k.sharedBytes << " bytes shared\n";
+      }
+    }
+    if (emitted)
+      return code;
+    if (kernels)
+      kernels.erase();
+  }
+  if (failed(runPipeline(module, gpuDriverToLLVMPipeline())))
+    return failure();
+  stripRecurAttributes(module);
+  FailureOr<std::vector<char>> binary =
+      hostBinary(module, machine, options, out, emitted);
+  if (failed(binary))
+    return failure();
+  code.binary = std::move(*binary);
+  return code;
+}
+
 LogicalResult compile(ModuleOp module, const CompileOptions &options,
                       llvm::raw_ostream &out, llvm::raw_ostream &report) {
-  for (const std::string &target : options.targets) {
-    if (target == "host")
-      continue;
-    if (target == "sim" || StringRef(target).starts_with("cuda"))
-      return emitError(module.getLoc()) << "target '" << target
-                                << "' is not available yet; this compiler "
-                                   "generates code for: host";
-    return emitError(module.getLoc()) << "unknown target '" << target
-                              << "'; known targets: host";
-  }
+  FailureOr<std::vector<TargetSpec>> targets =
+      parseTargets(options.targets, module.getLoc());
+  if (failed(targets))
+    return failure();
+  if (options.emit == EmitStage::PTX &&
+      llvm::none_of(*targets, [](const TargetSpec &t) {
+        return t.kind == TargetKind::Cuda;
+      }))
+    return emitError(module.getLoc())
+           << "--emit=ptx needs a cuda target (--target=cuda:sm_80)";
+  if (options.ptxas != "auto" && options.ptxas != "never" &&
+      options.ptxas != "always")
+    return emitError(module.getLoc())
+           << "--ptxas must be auto, never or always";
   if (options.strategy == Strategy::Newton)
     return emitError(module.getLoc())
            << "--strategy=newton is not implemented yet; use auto, "
@@ -243,45 +439,56 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     return success();
   }
 
-  // 5. LLVM. The names are in the signatures now; LLVM has no use for them
-  // (and would warn about an unknown argument attribute).
-  for (auto func : module.getOps<func::FuncOp>()) {
-    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-      func.removeArgAttr(i, "recur.name");
-      func.removeArgAttr(i, "recur.dims");
-    }
-    for (unsigned i = 0; i < func.getNumResults(); ++i)
-      func.removeResultAttr(i,
-                            StringAttr::get(func.getContext(), "recur.name"));
-  }
+  // 5. Each target from the loops (a copy each but the last).
   std::string error;
   FailureOr<HostMachine> machine =
       resolveHostMachine(options.hostCpu, error);
   if (failed(machine))
     return emitError(module.getLoc()) << "--cpu: " << error;
-  std::string hostPipeline = "recur-host-to-llvm";
-  if (options.minParallelWork >= 0)
-    hostPipeline += "{min-parallel-work=" +
-                    std::to_string(options.minParallelWork) + "}";
-  if (failed(runPipeline(module, hostPipeline)))
-    return failure();
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateAndOptimize(module, *machine, llvmContext);
-  if (!llvmModule)
-    return failure();
-  if (options.emit == EmitStage::LLVM) {
-    llvmModule->print(out, nullptr);
-    return success();
+  std::vector<TargetCode> codes;
+  bool emitted = false;
+  for (auto [i, spec] : llvm::enumerate(*targets)) {
+    OwningOpRef<ModuleOp> copy;
+    ModuleOp target = module;
+    if (i + 1 < targets->size()) {
+      copy = module.clone();
+      target = *copy;
+    }
+    if (spec.kind != TargetKind::Host) {
+      FailureOr<TargetCode> code =
+          compileGPU(target, spec, *machine, options, out, report, emitted);
+      if (failed(code))
+        return failure();
+      if (emitted)
+        return success();
+      codes.push_back(std::move(*code));
+      continue;
+    }
+    if (options.emit == EmitStage::PTX)
+      continue;
+    stripRecurAttributes(target);
+    std::string hostPipeline = "recur-host-to-llvm";
+    if (options.minParallelWork >= 0)
+      hostPipeline += "{min-parallel-work=" +
+                      std::to_string(options.minParallelWork) + "}";
+    if (failed(runPipeline(target, hostPipeline)))
+      return failure();
+    FailureOr<std::vector<char>> binary =
+        hostBinary(target, *machine, options, out, emitted);
+    if (failed(binary))
+      return failure();
+    if (emitted)
+      return success();
+    TargetCode code;
+    code.kind = TargetKind::Host;
+    code.name = "host";
+    code.machine = *machine;
+    code.binary = std::move(*binary);
+    codes.push_back(std::move(code));
   }
 
   // 6. The module file.
-  FailureOr<std::vector<char>> binary =
-      buildSharedObject(*llvmModule, *machine, module.getLoc());
-  if (failed(binary))
-    return failure();
-  HostTarget host{*machine, std::move(*binary)};
-  std::vector<uint8_t> bytes = writeModule(signatures, constants, host);
+  std::vector<uint8_t> bytes = writeModule(signatures, constants, codes);
   out.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
   return success();
 }

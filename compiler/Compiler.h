@@ -19,11 +19,19 @@
 namespace recur {
 
 enum class Strategy { Auto, Sequential, Scan, Newton };
-enum class EmitStage { Recur, Loops, LLVM, Module };
+/// What to write: MLIR after the strategy (recur) or as loops, LLVM IR of
+/// the (first) target's host code, the PTX of the cuda target's kernels,
+/// or the module file.
+enum class EmitStage { Recur, Loops, LLVM, PTX, Module };
 
 struct CompileOptions {
-  /// Targets to generate code for; "host" for now.
+  /// Targets to generate code for, as given to --target (split at commas):
+  /// "host", "sim", "cuda" (sm_80 and sm_90) or "cuda:sm_XX" followed by
+  /// more "sm_YY" entries.
   std::vector<std::string> targets = {"host"};
+  /// For cuda targets: assemble the PTX into cubins with ptxas ("auto": when
+  /// ptxas is found; "never"; "always": fail without it).
+  std::string ptxas = "auto";
   Strategy strategy = Strategy::Auto;
   EmitStage emit = EmitStage::Module;
   /// Steps per chunk of the parallel scans.

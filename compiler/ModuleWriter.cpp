@@ -49,7 +49,7 @@ static fb::DType toDType(Type t) {
 
 std::vector<uint8_t> writeModule(ArrayRef<FunctionSignature> functions,
                                  const ExternalizedConstants &constants,
-                                 const HostTarget &host) {
+                                 ArrayRef<TargetCode> targets) {
   flatbuffers::FlatBufferBuilder fbb(1 << 16);
 
   auto tensorType = [&](Type element, ArrayRef<int64_t> shape,
@@ -92,41 +92,75 @@ std::vector<uint8_t> writeModule(ArrayRef<FunctionSignature> functions,
     consts.push_back(fb::CreateConstant(fbb, name, type, data));
   }
 
-  std::vector<flatbuffers::Offset<fb::Plan>> plans;
-  for (auto [index, f] : llvm::enumerate(functions)) {
-    std::vector<fb::ValueRef> operands, results;
-    for (unsigned i = 0; i < f.inputs.size(); ++i)
-      operands.emplace_back(fb::ValueKind::input, i);
-    auto it = constants.arguments.find(f.name);
-    if (it != constants.arguments.end())
-      for (unsigned c : it->second)
-        operands.emplace_back(fb::ValueKind::constant, c);
-    for (unsigned i = 0; i < f.outputs.size(); ++i)
-      results.emplace_back(fb::ValueKind::output, i);
-    auto symbol = fbb.CreateString(hostEntrySymbol(f.name));
-    auto call = fb::CreateHostCall(fbb, symbol,
-                                   fbb.CreateVectorOfStructs(operands),
-                                   fbb.CreateVectorOfStructs(results));
-    std::vector<flatbuffers::Offset<fb::PlanStep>> steps = {
-        fb::CreatePlanStep(fbb, fb::Step::HostCall, call.Union())};
-    plans.push_back(fb::CreatePlan(fbb, index, fbb.CreateVector(steps)));
-  }
+  // Every target runs every function with one call of its entry.
+  auto makePlans = [&] {
+    std::vector<flatbuffers::Offset<fb::Plan>> plans;
+    for (auto [index, f] : llvm::enumerate(functions)) {
+      std::vector<fb::ValueRef> operands, results;
+      for (unsigned i = 0; i < f.inputs.size(); ++i)
+        operands.emplace_back(fb::ValueKind::input, i);
+      auto it = constants.arguments.find(f.name);
+      if (it != constants.arguments.end())
+        for (unsigned c : it->second)
+          operands.emplace_back(fb::ValueKind::constant, c);
+      for (unsigned i = 0; i < f.outputs.size(); ++i)
+        results.emplace_back(fb::ValueKind::output, i);
+      auto symbol = fbb.CreateString(hostEntrySymbol(f.name));
+      auto call = fb::CreateHostCall(fbb, symbol,
+                                     fbb.CreateVectorOfStructs(operands),
+                                     fbb.CreateVectorOfStructs(results));
+      std::vector<flatbuffers::Offset<fb::PlanStep>> steps = {
+          fb::CreatePlanStep(fbb, fb::Step::HostCall, call.Union())};
+      plans.push_back(fb::CreatePlan(fbb, index, fbb.CreateVector(steps)));
+    }
+    return fbb.CreateVector(plans);
+  };
+  auto bytes = [&](const std::vector<char> &data) {
+    fbb.ForceVectorAlignment(data.size(), sizeof(uint8_t), 64);
+    return fbb.CreateVector(reinterpret_cast<const uint8_t *>(data.data()),
+                            data.size());
+  };
 
-  auto targetName = fbb.CreateString("host");
-  auto triple = fbb.CreateString(host.machine.triple);
-  auto cpu = fbb.CreateString(host.machine.cpu);
-  fbb.ForceVectorAlignment(host.binary.size(), sizeof(uint8_t), 64);
-  auto binary = fbb.CreateVector(
-      reinterpret_cast<const uint8_t *>(host.binary.data()),
-      host.binary.size());
-  auto target =
-      fb::CreateTarget(fbb, fb::TargetKind::host, targetName, triple, cpu,
-                       binary, fbb.CreateVector(plans));
+  std::vector<flatbuffers::Offset<fb::Target>> fbTargets;
+  for (const TargetCode &t : targets) {
+    auto plans = makePlans();
+    std::vector<flatbuffers::Offset<fb::Kernel>> kernels;
+    for (const KernelEntry &k : t.kernels)
+      kernels.push_back(fb::CreateKernel(
+          fbb, fbb.CreateString(k.name), uint32_t(k.staticSharedBytes),
+          k.synchronizes, uint32_t(k.maxThreads)));
+    std::vector<flatbuffers::Offset<fb::KernelImage>> images;
+    for (const KernelImage &image : t.images) {
+      auto arch = fbb.CreateString(image.arch);
+      auto data = bytes(image.data);
+      images.push_back(fb::CreateKernelImage(
+          fbb, arch, image.cubin ? fb::ImageFormat::cubin : fb::ImageFormat::ptx,
+          data));
+    }
+    fb::TargetKind kind = t.kind == TargetKind::Host  ? fb::TargetKind::host
+                          : t.kind == TargetKind::Sim ? fb::TargetKind::sim
+                                                      : fb::TargetKind::cuda;
+    auto name = fbb.CreateString(t.name);
+    auto triple = fbb.CreateString(t.machine.triple);
+    auto cpu = fbb.CreateString(t.machine.cpu);
+    auto binary = bytes(t.binary);
+    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Kernel>>>
+        kernelVec;
+    if (!kernels.empty())
+      kernelVec = fbb.CreateVector(kernels);
+    flatbuffers::Offset<
+        flatbuffers::Vector<flatbuffers::Offset<fb::KernelImage>>>
+        imageVec;
+    if (!images.empty())
+      imageVec = fbb.CreateVector(images);
+    fbTargets.push_back(fb::CreateTarget(fbb, kind, name, triple, cpu, binary,
+                                         plans, kernelVec, imageVec));
+  }
 
   auto producer = fbb.CreateString("recur-compile");
   auto module = fb::CreateModule(
       fbb, kFormatVersion, producer, fbb.CreateVector(fns),
-      fbb.CreateVector(consts), fbb.CreateVector(std::vector{target}));
+      fbb.CreateVector(consts), fbb.CreateVector(fbTargets));
   fb::FinishModuleBuffer(fbb, module);
   return std::vector<uint8_t>(fbb.GetBufferPointer(),
                               fbb.GetBufferPointer() + fbb.GetSize());

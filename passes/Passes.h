@@ -53,7 +53,29 @@ inline constexpr llvm::StringLiteral kHostEnvGlobal = "__recur_env";
 /// RECUR_HOST_ABI_VERSION_SYMBOL and RECUR_HOST_ABI_VERSION.
 inline constexpr llvm::StringLiteral kHostABIVersionSymbol =
     "__recur_host_abi_version";
-inline constexpr unsigned kHostABIVersion = 1;
+inline constexpr unsigned kHostABIVersion = 2;
+
+/// GPU targets (host_abi.h): --recur-gpu-collect-kernels puts every kernel
+/// in one gpu.module, lists their names (the launch callback's kernel
+/// numbers) in an array attribute of the module, and turns each launch into
+/// a call of a declaration that names its kernel's number; --recur-host-abi
+/// implements those with the env's launch callback.
+inline constexpr llvm::StringLiteral kGPUKernelModule = "recur_kernels";
+inline constexpr llvm::StringLiteral kGPUKernelsAttr = "recur.gpu_kernels";
+inline constexpr llvm::StringLiteral kGPULaunchPrefix = "__recur_gpu_launch_";
+inline constexpr llvm::StringLiteral kGPULaunchKernelAttr = "recur.gpu_kernel";
+/// On the kernel module after --recur-sim-kernels: per kernel, its static
+/// shared memory in bytes and whether it synchronizes (dictionary attrs).
+inline constexpr llvm::StringLiteral kSimKernelInfoAttr = "recur.sim_kernels";
+inline constexpr llvm::StringLiteral kSimKernelPrefix = "__recur_sim_kernel_";
+/// On functions that run on the device (sim kernels moved into the host
+/// module): the ABI pass leaves their allocations alone.
+inline constexpr llvm::StringLiteral kDeviceCodeAttr = "recur.device_code";
+
+/// The GPU targets' pipelines as text (Pipelines.cpp): loops to the NVVM
+/// kernel module and its driver; the driver to the LLVM dialect.
+std::string gpuKernelsPipeline();
+std::string gpuDriverToLLVMPipeline();
 
 /// Registers the named pipelines (see Pipelines.cpp).
 void registerRecurPipelines();

@@ -496,7 +496,13 @@ def RecurHostABI : Pass<"recur-host-abi", "::mlir::ModuleOp"> {
       `operands[i]` as the i-th descriptor pointer and, when `@f` has
       results, `results` as the result pointer (one descriptor, or several
       laid out one after the other);
-    - the exported `i32 @__recur_host_abi_version()`, returning 1.
+    - for each `@__recur_gpu_launch_N` declaration (--recur-gpu-collect-
+      kernels): its body, which stores each kernel parameter in a stack slot
+      and calls `env->launch(env->ctx, kernel, grid, block, shared, args,
+      n)`;
+    - with `device-memory` (GPU targets): every malloc, aligned_alloc and
+      free outside device code calls env->device_alloc / device_free;
+    - the exported `i32 @__recur_host_abi_version()`, returning 2.
 
     Every other definition (user functions, C wrappers, loop bodies, thunks,
     launches, globals) gets internal linkage, so the shared object exports
@@ -517,6 +523,10 @@ def RecurHostABI : Pass<"recur-host-abi", "::mlir::ModuleOp"> {
     }
     ```
   }];
+  let options = [
+    Option<"deviceMemory", "device-memory", "bool", /*default=*/"false",
+           "Allocations of host code are device memory (GPU targets)">
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
@@ -609,6 +619,107 @@ def RecurHostHoistLoopBuffers
     memref.dealloc %tmp : memref<?x256xf32>
     ```
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// GPU targets (cuda, sim): the driver on the host, the work in kernels
+//===----------------------------------------------------------------------===//
+
+def RecurGPUMap : Pass<"recur-gpu-map", "::mlir::func::FuncOp"> {
+  let summary = "Put every access to tensor data into a gpu.launch";
+  let description = [{
+    Runs where the host pipeline would outline parallel loops (bufferized,
+    after `convert-linalg-to-parallel-loops` and `scf-forall-to-parallel`).
+    A GPU target's host code is a driver that only computes sizes and
+    launches kernels (runtime/include/recur/host_abi.h), so:
+
+    - every outermost `scf.parallel` without reductions becomes a
+      `gpu.launch` with one thread per iteration (the iterations
+      linearized, the last dimension fastest) in blocks of 256 threads,
+      guarded by `scf.if` so that an empty loop launches nothing; loops
+      nested in it run sequentially in the thread; buffers it allocates per
+      iteration become slices of one buffer allocated before the launch;
+    - every other host-level op that reads or writes tensor data (a loop
+      without parallel loops inside counts as one op) runs in a launch of
+      one thread; one whose result the host needs is an error;
+    - `memref.get_global` (small constants the compiler left in the code)
+      becomes a device buffer written by a kernel at the function's start;
+    - shape buffers of `memref.reshape` become stack buffers of the driver.
+
+    ```mlir
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      memref.store %x, %buf[%i] : memref<?xf32>
+    }
+    ```
+    becomes
+    ```mlir
+    scf.if %nonempty {
+      gpu.launch blocks(%bx, ...) in (%g = ceildiv(%n, 256), ...)
+                 threads(%tx, ...) in (%b = 256, ...) {
+        %i = bx * 256 + tx
+        scf.if %i < %n { memref.store %x, %buf[%i] : memref<?xf32> }
+        gpu.terminator
+      }
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
+def RecurGPUCollectKernels
+    : Pass<"recur-gpu-collect-kernels", "::mlir::ModuleOp"> {
+  let summary = "One kernel module; launches become calls naming a kernel "
+                "number";
+  let description = [{
+    After `gpu-kernel-outlining`: moves every kernel into one `gpu.module
+    @recur_kernels` (renaming on clashes), records the kernels' names in the
+    module attribute `recur.gpu_kernels` (the launch callback's kernel
+    numbers are indices into it), and replaces each `gpu.launch_func` with a
+    call of a private declaration `@__recur_gpu_launch_N(grid x, y, z,
+    block x, y, z, dynamic shared bytes, kernel operands...)` carrying the
+    kernel number in `recur.gpu_kernel`. --recur-host-abi gives those
+    declarations bodies that call the env's `launch`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"
+  ];
+}
+
+def RecurGPUExpandMath : Pass<"recur-gpu-expand-math"> {
+  let summary = "Math in kernels without libdevice";
+  let description = [{
+    Rewrites math ops into arith (MLIR's expansions, then its polynomial
+    approximations: exp, log, tanh, erf, ...) and the ones PTX has
+    instructions for (sqrt, fma, abs, floor, ceil, copysign) into LLVM
+    intrinsics, so that convert-gpu-to-nvvm finds no op it would send to
+    libdevice. A math op left over is an error at its location. Run it on
+    the kernel module.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def RecurSimKernels : Pass<"recur-sim-kernels", "::mlir::ModuleOp"> {
+  let summary = "The NVVM kernel module as host code for the sim device";
+  let description = [{
+    Takes `gpu.module @recur_kernels` after convert-gpu-to-nvvm and makes
+    its kernels host functions with the sim ABI of host_abi.h: special
+    registers (`nvvm.read.ptx.sreg.*`) are loads from the
+    `recur_sim_thread` passed first, `nvvm.barrier0` and `nvvm.shfl.sync`
+    call the runtime through it, shared variables (address space 3 globals)
+    are offsets into the block's shared memory (laid out here at multiples
+    of 16; dynamic shared memory after them). Each kernel `k` gets the
+    exported wrapper `__recur_sim_kernel_k(thread, args)`. The functions
+    move into the host module, the kernel module disappears, and
+    `recur.sim_kernels` on the module lists each kernel's static shared
+    bytes and whether it synchronizes. Any other NVVM op is an error.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // RECUR_PASSES_TD

@@ -59,6 +59,31 @@ static std::string hostToLLVM(int64_t minParallelWork) {
          kLoopsToLLVM + ",recur-host-abi";
 }
 
+/// GPU targets, part 1: the same loops as the host's, every access to data
+/// in a kernel (--recur-gpu-map), kernels outlined into one module and
+/// lowered to NVVM with math that needs no libdevice, entries marked.
+std::string recur::gpuKernelsPipeline() {
+  return std::string(kToLinalg) +
+         "recur-host-fuse-elementwise,canonicalize," + kBufferize +
+         "func.func(recur-host-hoist-loop-buffers),"
+         "recur-host-expand-copies,"
+         "func.func(convert-linalg-to-parallel-loops),"
+         "func.func(scf-forall-to-parallel),canonicalize,"
+         "func.func(recur-gpu-map),gpu-kernel-outlining,"
+         "recur-gpu-collect-kernels,canonicalize,"
+         "gpu.module(expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+         "recur-gpu-expand-math,canonicalize,"
+         "convert-gpu-to-nvvm{index-bitwidth=64}),"
+         "reconcile-unrealized-casts,recur-host-mark-entries";
+}
+
+/// GPU targets, part 2 (after the kernel module is taken out, or turned
+/// into host code for sim): the driver to the LLVM dialect, its allocations
+/// device memory.
+std::string recur::gpuDriverToLLVMPipeline() {
+  return std::string(kLoopsToLLVM) + ",recur-host-abi{device-memory=1}";
+}
+
 namespace {
 /// Options of the parallelizing pipelines.
 struct ParallelizeOptions : PassPipelineOptions<ParallelizeOptions> {
@@ -139,6 +164,25 @@ void recur::registerRecurPipelines() {
       [](OpPassManager &pm, const HostOptions &options) {
         if (failed(parsePassPipeline(hostToLLVM(options.minParallelWork), pm)))
           llvm::report_fatal_error("recur-host-to-llvm: bad pipeline");
+      });
+  PassPipelineRegistration<>(
+      "recur-gpu-kernels",
+      "GPU targets: loops to kernels (one gpu.module @recur_kernels lowered "
+      "to NVVM) launched by a host driver still in func/memref form",
+      [](OpPassManager &pm) {
+        if (failed(parsePassPipeline(gpuKernelsPipeline(), pm)))
+          llvm::report_fatal_error("recur-gpu-kernels: bad pipeline");
+      });
+  PassPipelineRegistration<>(
+      "recur-sim-to-llvm",
+      "The sim target: --recur-gpu-kernels, the kernels as host code "
+      "(--recur-sim-kernels), the driver to the LLVM dialect",
+      [](OpPassManager &pm) {
+        if (failed(parsePassPipeline(gpuKernelsPipeline() +
+                                         ",recur-sim-kernels," +
+                                         gpuDriverToLLVMPipeline(),
+                                     pm)))
+          llvm::report_fatal_error("recur-sim-to-llvm: bad pipeline");
       });
   PassPipelineRegistration<>(
       "recur-reference-to-llvm",

@@ -71,3 +71,36 @@ onnx_testdata = "/usr/share/libonnx-testdata/data/node"
 if os.path.isdir(onnx_testdata):
     config.available_features.add("onnx-testdata")
 config.substitutions.append(("%onnx-node-data", onnx_testdata))
+
+# GPU targets. `ptxas`: the CUDA toolkit's assembler exists (recur-compile
+# then assembles every kernel of a cuda target, and fails on an error);
+# %ptxas runs it. `cuda-device`: NVIDIA's driver loads and sees a GPU, so
+# the end-to-end tests also run on the cuda device (elsewhere they skip
+# those lines, and lit prints the note below once).
+ptxas = os.environ.get("RECUR_PTXAS") or shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas"
+    if os.access("/usr/local/cuda/bin/ptxas", os.X_OK) else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+
+
+def _cuda_device_count():
+    import ctypes
+    try:
+        cuda = ctypes.CDLL(os.environ.get("RECUR_CUDA_DRIVER", "libcuda.so.1"))
+        if cuda.cuInit(0) != 0:
+            return 0
+        count = ctypes.c_int(0)
+        if cuda.cuDeviceGetCount(ctypes.byref(count)) != 0:
+            return 0
+        return count.value
+    except OSError:
+        return 0
+
+
+if _cuda_device_count() > 0:
+    config.available_features.add("cuda-device")
+else:
+    lit_config.note("no NVIDIA GPU (or driver) here: end-to-end runs on the "
+                    "cuda device are skipped; host and sim run")

@@ -117,6 +117,12 @@ public:
 
   /// Gives `launch` (a declaration) a body, and creates its thunk.
   LogicalResult implementLaunch(LLVM::LLVMFuncOp launch);
+  /// Gives `launch` (a GPU launch declaration of --recur-gpu-collect-
+  /// kernels) a body calling env->launch.
+  LogicalResult implementGPULaunch(LLVM::LLVMFuncOp launch);
+  /// Host code of a GPU target: malloc/aligned_alloc/free calls outside
+  /// device code go to env->device_alloc/device_free.
+  LogicalResult useDeviceMemory();
   /// Creates the exported entry of the public function `func`.
   LogicalResult createEntry(LLVM::LLVMFuncOp func);
   /// Creates the exported version function unless it exists.
@@ -126,6 +132,10 @@ public:
   void internalize();
 
 private:
+  /// A function loading the env and calling its field `index` (a callback
+  /// of type `type`) with env->ctx first, then the function's arguments.
+  LLVM::LLVMFuncOp getOrCreateEnvCall(StringRef name, unsigned index,
+                                      LLVM::LLVMFunctionType type);
   /// The thread-local `@__recur_env` (created on first use): the env of the
   /// entry running on this thread, read by launches.
   LLVM::GlobalOp getOrCreateEnvGlobal();
@@ -310,6 +320,134 @@ LogicalResult HostABIBuilder::implementLaunch(LLVM::LLVMFuncOp launch) {
   return success();
 }
 
+// recur_host_env's fields, 8 bytes each: ctx, parallel_for, device_alloc,
+// device_free, launch.
+static constexpr unsigned kEnvFields = 5;
+static constexpr unsigned kEnvDeviceAlloc = 2;
+static constexpr unsigned kEnvDeviceFree = 3;
+static constexpr unsigned kEnvLaunch = 4;
+
+LLVM::LLVMFuncOp
+HostABIBuilder::getOrCreateEnvCall(StringRef name, unsigned index,
+                                   LLVM::LLVMFunctionType type) {
+  if (auto existing = symbols.lookup<LLVM::LLVMFuncOp>(name))
+    return existing;
+  Location loc = module.getLoc();
+  LLVM::LLVMFuncOp func =
+      createFunc(loc, name, type.getReturnType(), type.getParams(),
+                 LLVM::Linkage::Internal);
+  Block *entry = &func.getBody().front();
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  SmallVector<Type> fields(kEnvFields, ptrType);
+  auto envType = LLVM::LLVMStructType::getLiteral(ctx, fields);
+  Value env = LLVM::LoadOp::create(b, loc, ptrType, envSlot(b, loc));
+  Value envCtx = LLVM::LoadOp::create(b, loc, ptrType, env);
+  Value slot = LLVM::GEPOp::create(
+      b, loc, ptrType, envType, env,
+      ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(index)});
+  Value callee = LLVM::LoadOp::create(b, loc, ptrType, slot);
+  SmallVector<Type> calleeParams{ptrType};
+  llvm::append_range(calleeParams, type.getParams());
+  auto calleeType =
+      LLVM::LLVMFunctionType::get(type.getReturnType(), calleeParams);
+  SmallVector<Value> args{callee, envCtx};
+  llvm::append_range(args, entry->getArguments());
+  auto call = LLVM::CallOp::create(b, loc, calleeType, args);
+  if (isa<LLVM::LLVMVoidType>(type.getReturnType()))
+    LLVM::ReturnOp::create(b, loc, ValueRange());
+  else
+    LLVM::ReturnOp::create(b, loc, call.getResults());
+  return func;
+}
+
+LogicalResult HostABIBuilder::implementGPULaunch(LLVM::LLVMFuncOp launch) {
+  auto kernel = launch->getAttrOfType<IntegerAttr>(recur::kGPULaunchKernelAttr);
+  LLVM::LLVMFunctionType type = launch.getFunctionType();
+  // grid x, y, z, block x, y, z, dynamic shared bytes, then the kernel's
+  // parameters.
+  constexpr unsigned kConfig = 7;
+  if (!kernel || type.getNumParams() < kConfig ||
+      !llvm::all_of(type.getParams().take_front(kConfig),
+                    [&](Type t) { return t == i64Type; }))
+    return launch.emitError()
+           << "GPU launch declarations take 7 i64 (grid, block, dynamic "
+              "shared bytes) and the kernel's parameters, and name their "
+              "kernel in "
+           << recur::kGPULaunchKernelAttr;
+  Type voidType = LLVM::LLVMVoidType::get(ctx);
+  // void launch(ctx, i64 kernel, 7 x i64, void **args, i64 n)
+  SmallVector<Type> launchParams(8, i64Type);
+  launchParams.append({ptrType, i64Type});
+  LLVM::LLVMFuncOp callback = getOrCreateEnvCall(
+      "__recur_env_launch", kEnvLaunch,
+      LLVM::LLVMFunctionType::get(voidType, launchParams));
+
+  Location loc = launch.getLoc();
+  OpBuilder b(ctx);
+  Block *entry = launch.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  ArrayRef<Type> kernelParams = type.getParams().drop_front(kConfig);
+  Value one = LLVM::ConstantOp::create(b, loc, i64Type, 1);
+  Value count =
+      LLVM::ConstantOp::create(b, loc, i64Type, int64_t(kernelParams.size()));
+  // Each parameter in a stack slot; args[i] points to slot i.
+  Value args = LLVM::AllocaOp::create(
+      b, loc, ptrType, ptrType,
+      LLVM::ConstantOp::create(b, loc, i64Type,
+                               int64_t(std::max<size_t>(kernelParams.size(), 1))));
+  for (auto [i, t] : llvm::enumerate(kernelParams)) {
+    Value slot = LLVM::AllocaOp::create(b, loc, ptrType, t, one);
+    LLVM::StoreOp::create(b, loc, entry->getArgument(kConfig + i), slot);
+    Value at = LLVM::GEPOp::create(b, loc, ptrType, ptrType, args,
+                                   ArrayRef<LLVM::GEPArg>{int32_t(i)});
+    LLVM::StoreOp::create(b, loc, slot, at);
+  }
+  SmallVector<Value> callArgs{
+      LLVM::ConstantOp::create(b, loc, i64Type, kernel.getInt())};
+  llvm::append_range(callArgs, entry->getArguments().take_front(kConfig));
+  callArgs.append({args, count});
+  LLVM::CallOp::create(b, loc, callback, callArgs);
+  LLVM::ReturnOp::create(b, loc, ValueRange());
+  launch.setLinkage(LLVM::Linkage::Internal);
+  launch->removeAttr(recur::kGPULaunchKernelAttr);
+  return success();
+}
+
+LogicalResult HostABIBuilder::useDeviceMemory() {
+  Type voidType = LLVM::LLVMVoidType::get(ctx);
+  LLVM::LLVMFuncOp alloc = getOrCreateEnvCall(
+      "__recur_env_device_alloc", kEnvDeviceAlloc,
+      LLVM::LLVMFunctionType::get(ptrType, {i64Type}));
+  LLVM::LLVMFuncOp release = getOrCreateEnvCall(
+      "__recur_env_device_free", kEnvDeviceFree,
+      LLVM::LLVMFunctionType::get(voidType, {ptrType}));
+  SmallVector<LLVM::CallOp> calls;
+  module.walk([&](LLVM::CallOp call) {
+    auto func = call->getParentOfType<LLVM::LLVMFuncOp>();
+    if (func && !func->hasAttr(recur::kDeviceCodeAttr) && call.getCallee() &&
+        llvm::is_contained({"malloc", "aligned_alloc", "free"},
+                           *call.getCallee()))
+      calls.push_back(call);
+  });
+  for (LLVM::CallOp call : calls) {
+    OpBuilder b(call);
+    StringRef callee = *call.getCallee();
+    if (callee == "free") {
+      LLVM::CallOp::create(b, call.getLoc(), release, call.getArgOperands());
+      call.erase();
+      continue;
+    }
+    // aligned_alloc(alignment, size): device memory is aligned to 256.
+    Value size = call.getArgOperands().back();
+    if (size.getType() != i64Type)
+      return call.emitError() << "unexpected allocation size type";
+    auto replacement = LLVM::CallOp::create(b, call.getLoc(), alloc, size);
+    call.getResult().replaceAllUsesWith(replacement.getResult());
+    call.erase();
+  }
+  return success();
+}
+
 LogicalResult HostABIBuilder::createEntry(LLVM::LLVMFuncOp func) {
   StringRef name = func.getName();
   LLVM::LLVMFunctionType type = func.getFunctionType();
@@ -414,6 +552,7 @@ void HostABIBuilder::createVersion() {
 void HostABIBuilder::internalize() {
   auto isExported = [](StringRef name) {
     return name.starts_with(recur::kHostEntryPrefix) ||
+           name.starts_with(recur::kSimKernelPrefix) ||
            name == recur::kHostABIVersionSymbol;
   };
   for (Operation &op : module.getBody()->getOperations()) {
@@ -432,15 +571,23 @@ void HostABIBuilder::internalize() {
 }
 
 struct RecurHostABIPass : recur::impl::RecurHostABIBase<RecurHostABIPass> {
+  using RecurHostABIBase::RecurHostABIBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     HostABIBuilder abi(module);
-    SmallVector<LLVM::LLVMFuncOp> launches, entries;
+    SmallVector<LLVM::LLVMFuncOp> launches, gpuLaunches, entries;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
+      if (func->hasAttr(recur::kDeviceCodeAttr))
+        continue;
       StringRef name = func.getName();
       if (name.starts_with(recur::kHostParLaunchPrefix)) {
         if (func.isExternal())
           launches.push_back(func);
+        continue;
+      }
+      if (name.starts_with(recur::kGPULaunchPrefix)) {
+        if (func.isExternal())
+          gpuLaunches.push_back(func);
         continue;
       }
       if (!func.isExternal() && func.isPublic() &&
@@ -462,6 +609,10 @@ struct RecurHostABIPass : recur::impl::RecurHostABIBase<RecurHostABIPass> {
     });
     for (LLVM::LLVMFuncOp launch : launches)
       failed |= mlir::failed(abi.implementLaunch(launch));
+    for (LLVM::LLVMFuncOp launch : gpuLaunches)
+      failed |= mlir::failed(abi.implementGPULaunch(launch));
+    if (deviceMemory)
+      failed |= mlir::failed(abi.useDeviceMemory());
     for (LLVM::LLVMFuncOp func : entries)
       failed |= mlir::failed(abi.createEntry(func));
     if (failed)

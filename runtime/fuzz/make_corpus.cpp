@@ -63,6 +63,24 @@ ModuleSpec several() {
   return m;
 }
 
+/// A sim and a cuda target (with a PTX and a cubin image) for basic()'s
+/// function.
+ModuleSpec gpu() {
+  ModuleSpec m = basic();
+  TargetSpec sim = m.targets[0];
+  sim.kind = 1;
+  sim.name = "sim";
+  sim.kernels = {{"scan", 64, true, 256}, {"gate"}};
+  TargetSpec cuda = sim;
+  cuda.kind = 2;
+  cuda.name = "cuda";
+  std::string ptx = ".version 8.0\n.target sm_80\n";
+  cuda.images = {{"sm_80", 0, std::vector<uint8_t>(ptx.begin(), ptx.end())},
+                 {"sm_90a", 1, stub()}};
+  m.targets = {sim, cuda};
+  return m;
+}
+
 bool write(const std::string &dir, const char *name,
            const std::vector<uint8_t> &bytes) {
   std::string path = dir + "/" + name;
@@ -91,6 +109,7 @@ int main(int argc, char **argv) {
   ok &= write(dir, "valid_basic.rmod", buildModule(basic()));
   ok &= write(dir, "valid_several.rmod", buildModule(several()));
   ok &= write(dir, "valid_empty.rmod", buildModule(ModuleSpec()));
+  ok &= write(dir, "valid_gpu.rmod", buildModule(gpu()));
 
   std::vector<uint8_t> bytes = buildModule(basic());
   ok &= write(
@@ -121,5 +140,11 @@ int main(int argc, char **argv) {
   m = basic();
   m.functions[0].inputs[0].type.symbols = {0, 1, 2};
   ok &= write(dir, "bad_dim_symbols.rmod", buildModule(m));
+  m = gpu();
+  m.targets[1].images[0].arch = "sm_8O";
+  ok &= write(dir, "bad_image_arch.rmod", buildModule(m));
+  m = gpu();
+  m.targets[0].kernels[1].name = "scan";
+  ok &= write(dir, "bad_duplicate_kernel.rmod", buildModule(m));
   return ok ? 0 : 1;
 }

@@ -1,5 +1,11 @@
-//===- HostDevice.cpp - devices: the host CPU and its thread pool ---------===//
+//===- HostDevice.cpp - devices: host, sim and cuda -----------------------===//
+//
+// `host` and `sim` run on this machine's CPUs with a thread pool (sim runs a
+// grid's blocks across it); `cuda` opens NVIDIA's driver (CudaDevice.cpp).
+//
+//===----------------------------------------------------------------------===//
 
+#include "GpuDevice.h"
 #include "Internal.h"
 #include "ThreadPool.h"
 
@@ -16,6 +22,18 @@ void recur::rt::retainDevice(recur_device *device) {
   device->refs.fetch_add(1, std::memory_order_relaxed);
 }
 
+TargetKind recur::rt::targetKindOf(DeviceKind kind) {
+  switch (kind) {
+  case DeviceKind::Host:
+    return TargetKind::Host;
+  case DeviceKind::Sim:
+    return TargetKind::Sim;
+  case DeviceKind::Cuda:
+    return TargetKind::Cuda;
+  }
+  return TargetKind::Host;
+}
+
 recur_status recur_device_create(const char *name,
                                  const recur_device_options *options,
                                  recur_device **out) {
@@ -27,9 +45,17 @@ recur_status recur_device_create(const char *name,
     if (!name)
       return makeStatus(RECUR_INVALID_ARGUMENT,
                         "recur_device_create: name is NULL");
-    if (std::strcmp(name, "host") != 0)
-      return makeStatus(RECUR_NOT_FOUND, "unknown device " + quote(name) +
-                                             " (known devices: 'host')");
+    DeviceKind kind;
+    if (std::strcmp(name, "host") == 0)
+      kind = DeviceKind::Host;
+    else if (std::strcmp(name, "sim") == 0)
+      kind = DeviceKind::Sim;
+    else if (std::strcmp(name, "cuda") == 0)
+      kind = DeviceKind::Cuda;
+    else
+      return makeStatus(RECUR_NOT_FOUND,
+                        "unknown device " + quote(name) +
+                            " (known devices: 'host', 'sim', 'cuda')");
     int32_t threads = options ? options->num_threads : 0;
     if (threads < 0 || threads > kMaxThreads)
       return makeStatus(RECUR_INVALID_ARGUMENT,
@@ -42,12 +68,22 @@ recur_status recur_device_create(const char *name,
                                           kMaxThreads)));
     auto device = std::make_unique<recur_device>();
     device->name = name;
+    device->kind = kind;
+    if (kind == DeviceKind::Cuda) {
+      // The driver only launches; parallel_for runs on the calling thread.
+      threads = 1;
+      std::string error;
+      device->cuda = openCudaDriver(&error);
+      if (!device->cuda)
+        return makeStatus(RECUR_UNAVAILABLE, "device 'cuda': " + error);
+    }
     try {
       device->pool = std::make_unique<ThreadPool>(threads);
     } catch (const std::system_error &e) {
       return makeStatus(RECUR_UNAVAILABLE,
                         "cannot start " + std::to_string(threads) +
-                            " threads for the host device: " + e.what());
+                            " threads for the " + std::string(name) +
+                            " device: " + e.what());
     }
     *out = device.release();
     return nullptr;

@@ -156,7 +156,29 @@ struct PlanInfo {
   std::vector<HostCallStep> steps;
 };
 
-enum class TargetKind : uint8_t { Host = 0 };
+/// The values equal the schema's TargetKind.
+enum class TargetKind : uint8_t { Host = 0, Sim = 1, Cuda = 2 };
+
+/// A GPU kernel of a `sim` or `cuda` target (the launch callback's kernel
+/// number is its index in TargetInfo::kernels).
+struct KernelInfo {
+  std::string name;
+  uint32_t staticSharedBytes = 0;
+  bool synchronizes = false;
+  uint32_t maxThreads = 0; // 0: not stated
+};
+
+enum class ImageFormat : uint8_t { Ptx = 0, Cubin = 1 };
+
+/// A `cuda` target's kernels for one architecture.
+struct KernelImageInfo {
+  std::string arch;   // "sm_80", "sm_90a"
+  uint32_t smVersion; // 80, 90
+  bool archSpecific;  // the "a" suffix
+  ImageFormat format;
+  const uint8_t *data = nullptr; // into the module's buffer
+  size_t size = 0;
+};
 
 struct TargetInfo {
   TargetKind kind = TargetKind::Host;
@@ -164,6 +186,8 @@ struct TargetInfo {
   const uint8_t *binary = nullptr;
   size_t binarySize = 0;
   std::vector<PlanInfo> plans;
+  std::vector<KernelInfo> kernels;     // sim, cuda
+  std::vector<KernelImageInfo> images; // cuda
 };
 
 const char *targetKindName(TargetKind kind);
@@ -221,14 +245,26 @@ recur_status adoptTensor(recur_dtype dtype, int32_t rank, const int64_t *shape,
 // Devices
 //===----------------------------------------------------------------------===//
 
+namespace recur::rt {
+class CudaDriver;
+enum class DeviceKind : uint8_t { Host, Sim, Cuda };
+} // namespace recur::rt
+
 struct recur_device_s {
   std::atomic<int32_t> refs{1};
   std::string name;
+  recur::rt::DeviceKind kind = recur::rt::DeviceKind::Host;
+  /// Host: runs parallel_for. Sim: runs blocks of a grid in parallel.
+  /// Cuda: one thread (parallel_for runs inline).
   std::unique_ptr<recur::rt::ThreadPool> pool;
+  /// Cuda: the loaded driver API and its device (GpuDevice.h).
+  std::shared_ptr<recur::rt::CudaDriver> cuda;
 };
 
 namespace recur::rt {
 void retainDevice(recur_device *device);
+/// The target kind a device runs.
+TargetKind targetKindOf(DeviceKind kind);
 } // namespace recur::rt
 
 #endif // RECUR_RUNTIME_SRC_INTERNAL_H

@@ -7,8 +7,16 @@
 // descriptors for its results, which become output tensors (taking the
 // malloc'ed memory, or copying when it is not the callee's to give).
 //
+// On a GPU device (sim, cuda) the session picks the target of that kind and
+// loads its kernels (GpuDevice.h) and uploads the constants. A step's
+// operands are then device copies, the entry allocates and launches through
+// env (a GpuStep records the first error and the step's allocations), and
+// results are copied back from device memory; every allocation of the step
+// is freed when it ends.
+//
 //===----------------------------------------------------------------------===//
 
+#include "GpuDevice.h"
 #include "HostLibrary.h"
 #include "Internal.h"
 #include "ThreadPool.h"
@@ -31,8 +39,19 @@ struct recur_session_s {
   std::vector<std::vector<recur_host_entry>> entries;
   /// One call at a time per session.
   std::mutex callMutex;
+  /// GPU targets: the device's view of the target, and each constant's
+  /// device copy (null when empty), uploaded when the session is made.
+  std::unique_ptr<GpuBackend> gpu;
+  std::vector<void *> constantBuffers;
 
   ~recur_session_s() {
+    if (gpu) {
+      std::string ignored;
+      gpu->activate(&ignored);
+      for (void *p : constantBuffers)
+        gpu->release(p);
+      gpu.reset();
+    }
     // The host code goes first; the module and device it used after.
     library.reset();
     recur_module_release(module);
@@ -87,9 +106,49 @@ static bool tripleRunsHere(const std::string &triple) {
 // Session creation
 //===----------------------------------------------------------------------===//
 
+/// Loads a GPU target's kernels and uploads the module's constants.
+static recur_status prepareGpu(recur_session &session) {
+  const TargetInfo &target = *session.target;
+  recur_device &device = *session.device;
+  std::string error;
+  if (device.kind == DeviceKind::Sim)
+    session.gpu =
+        createSimBackend(target, *session.library, device.pool.get(), &error);
+  else
+    session.gpu = createCudaBackend(device.cuda, target, &error);
+  if (!session.gpu)
+    return makeStatus(RECUR_UNAVAILABLE, "device " + quote(device.name) +
+                                             ": cannot load the module's " +
+                                             targetKindName(target.kind) +
+                                             " kernels: " + error);
+  if (!session.gpu->activate(&error))
+    return makeStatus(RECUR_UNAVAILABLE,
+                      "device " + quote(device.name) + ": " + error);
+  const recur_module &module = *session.module;
+  session.constantBuffers.assign(module.constants.size(), nullptr);
+  for (size_t c = 0; c < module.constants.size(); ++c) {
+    const ConstantInfo &info = module.constants[c];
+    if (!info.byteSize)
+      continue;
+    void *p = session.gpu->allocate(info.byteSize, &error);
+    if (p)
+      session.constantBuffers[c] = p;
+    if (!p || !session.gpu->copyToDevice(p, info.data, info.byteSize, &error))
+      return makeStatus(
+          p ? RECUR_UNAVAILABLE : RECUR_OUT_OF_MEMORY,
+          "device " + quote(device.name) + ": constant " + std::to_string(c) +
+              (info.name.empty() ? "" : " (" + quote(info.name) + ")") + ": " +
+              error);
+  }
+  return nullptr;
+}
+
 static recur_status createSession(recur_device *device, recur_module *module,
                                   recur_session **out) {
-  // The module's host targets, and the first whose triple runs here.
+  // The module's targets of the device's kind, and the first whose host
+  // code (for sim and cuda: the driver) runs here.
+  TargetKind wanted = targetKindOf(device->kind);
+  const char *kindName = targetKindName(wanted);
   const TargetInfo *target = nullptr;
   std::string hostTriples, allTargets;
   for (const TargetInfo &t : module->targets) {
@@ -97,7 +156,7 @@ static recur_status createSession(recur_device *device, recur_module *module,
       allTargets += ", ";
     allTargets += (t.name.empty() ? std::string("(unnamed)") : quote(t.name)) +
                   " (" + targetKindName(t.kind) + ")";
-    if (t.kind != TargetKind::Host)
+    if (t.kind != wanted)
       continue;
     if (!hostTriples.empty())
       hostTriples += ", ";
@@ -108,11 +167,13 @@ static recur_status createSession(recur_device *device, recur_module *module,
   if (hostTriples.empty())
     return makeStatus(
         RECUR_UNAVAILABLE,
-        "the module has no code for device 'host' (its targets: " +
+        "the module has no code for device " + quote(device->name) +
+            " (its targets: " +
             (allTargets.empty() ? std::string("none") : allTargets) + ")");
   if (!target)
     return makeStatus(RECUR_UNAVAILABLE,
-                      "the module's host code is for " + hostTriples +
+                      std::string("the module's ") + kindName +
+                          " code is for " + hostTriples +
                           ", which this process (" + kArchNames[0] + " " +
                           kOSName + ") cannot run");
 
@@ -160,6 +221,9 @@ static recur_status createSession(recur_device *device, recur_module *module,
       session->entries[p].push_back(reinterpret_cast<recur_host_entry>(sym));
     }
   }
+  if (wanted != TargetKind::Host)
+    if (recur_status s = prepareGpu(*session))
+      return s;
   *out = session.release();
   return nullptr;
 }
@@ -317,6 +381,7 @@ private:
   }
 
   recur_status runStep(const HostCallStep &step, recur_host_entry entry);
+  recur_status runGpuStep(const HostCallStep &step, recur_host_entry entry);
   recur_status checkResult(Result &r) const;
   recur_status makeOutput(const Result &r, std::vector<void *> &toFree);
 
@@ -394,6 +459,8 @@ recur_status Call::makeOutput(const Result &r, std::vector<void *> &toFree) {
 }
 
 recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
+  if (session.gpu)
+    return runGpuStep(step, entry);
   // Operand descriptors, one after the other, and pointers to them.
   size_t operandWords = 0;
   std::vector<ValueView> views(step.operands.size());
@@ -433,7 +500,8 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
   candidates.reserve(rs.size());
   toFree.reserve(rs.size());
 
-  recur_host_env env{session.device->pool.get(), &ThreadPool::parallelForThunk};
+  recur_host_env env{session.device->pool.get(), &ThreadPool::parallelForThunk,
+                     nullptr, nullptr, nullptr};
   entry(&env, operands.data(), results.data());
 
   // Read the descriptors back and decide who owns what. (Allocated before
@@ -480,6 +548,396 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
   }
   for (void *p : toFree)
     std::free(p);
+  return nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// Calls on GPU devices
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// One GPU step's context (host_abi.h's env->ctx): the device callbacks
+/// record the first error here and the device memory the step allocates.
+/// The destructor frees every allocation still live and the operands'
+/// device copies.
+class GpuStep {
+public:
+  GpuStep(recur_session &session)
+      : gpu(*session.gpu), target(*session.target),
+        pool(session.device->pool.get()) {}
+
+  ~GpuStep() {
+    for (auto &[p, bytes] : live)
+      gpu.release(p);
+    for (void *p : uploads)
+      gpu.release(p);
+  }
+
+  GpuStep(const GpuStep &) = delete;
+  GpuStep &operator=(const GpuStep &) = delete;
+
+  recur_host_env env() {
+    recur_host_env e{};
+    e.ctx = this;
+    e.parallel_for = &GpuStep::parallelFor;
+    e.device_alloc = &GpuStep::deviceAlloc;
+    e.device_free = &GpuStep::deviceFree;
+    e.launch = &GpuStep::launch;
+    return e;
+  }
+
+  /// A device copy of `bytes` at `data` (null for 0 bytes), freed with the
+  /// step; false with the error recorded.
+  bool upload(const void *data, size_t bytes, void **out) {
+    *out = nullptr;
+    if (!bytes)
+      return true;
+    std::string error;
+    void *p = gpu.allocate(bytes, &error);
+    if (!p) {
+      fail(RECUR_OUT_OF_MEMORY, error);
+      return false;
+    }
+    uploads.push_back(p);
+    if (!gpu.copyToDevice(p, data, bytes, &error)) {
+      fail(RECUR_INTERNAL, error);
+      return false;
+    }
+    *out = p;
+    return true;
+  }
+
+  void fail(recur_status_code c, std::string message) noexcept {
+    if (failed)
+      return;
+    failed = true;
+    code = c;
+    try {
+      error = std::move(message);
+    } catch (...) {
+      code = RECUR_OUT_OF_MEMORY;
+    }
+  }
+
+  /// Waits for the launches; then the first error, or null.
+  recur_status finish() {
+    if (!failed && launched) {
+      std::string e;
+      if (!gpu.synchronize(&e))
+        fail(RECUR_INTERNAL, "running the kernels failed (the last launched: " +
+                                 lastKernel + "): " + e);
+    }
+    if (!failed)
+      return nullptr;
+    return makeStatus(code, error.empty() ? "out of memory" : error);
+  }
+
+  /// The live allocation of this step that contains `p` (its base and
+  /// size), or false.
+  bool findAllocation(const void *p, uintptr_t *base, size_t *bytes) const {
+    auto a = reinterpret_cast<uintptr_t>(p);
+    for (const auto &[q, n] : live) {
+      auto b = reinterpret_cast<uintptr_t>(q);
+      if (a >= b && a < b + n) {
+        *base = b;
+        *bytes = n;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  GpuBackend &gpu;
+
+private:
+  static void parallelFor(void *ctx, int64_t n, recur_host_parallel_body body,
+                          void *data) {
+    auto *self = static_cast<GpuStep *>(ctx);
+    if (self->pool)
+      self->pool->parallelFor(n, body, data);
+    else if (n > 0)
+      body(data, 0, n);
+  }
+
+  static void *deviceAlloc(void *ctx, int64_t bytes) noexcept {
+    auto *self = static_cast<GpuStep *>(ctx);
+    if (self->failed || bytes == 0)
+      return nullptr;
+    try {
+      if (bytes < 0) {
+        self->fail(RECUR_INTERNAL,
+                   "device_alloc of " + std::to_string(bytes) + " bytes");
+        return nullptr;
+      }
+      std::string error;
+      void *p = self->gpu.allocate(static_cast<size_t>(bytes), &error);
+      if (!p) {
+        self->fail(RECUR_OUT_OF_MEMORY, "device_alloc: " + error);
+        return nullptr;
+      }
+      try {
+        self->live.emplace(p, static_cast<size_t>(bytes));
+      } catch (...) {
+        self->gpu.release(p);
+        throw;
+      }
+      return p;
+    } catch (...) {
+      self->fail(RECUR_OUT_OF_MEMORY, "");
+      return nullptr;
+    }
+  }
+
+  static void deviceFree(void *ctx, void *ptr) noexcept {
+    auto *self = static_cast<GpuStep *>(ctx);
+    if (!ptr)
+      return;
+    auto it = self->live.find(ptr);
+    if (it == self->live.end()) {
+      // Freeing what is not ours could free an operand; keep it.
+      try {
+        self->fail(RECUR_INTERNAL,
+                   "device_free of a pointer that device_alloc did not "
+                   "return in this call (or that was freed already)");
+      } catch (...) {
+        self->fail(RECUR_OUT_OF_MEMORY, "");
+      }
+      return;
+    }
+    self->gpu.release(ptr);
+    self->live.erase(it);
+  }
+
+  static void launch(void *ctx, int64_t kernel, int64_t gx, int64_t gy,
+                     int64_t gz, int64_t bx, int64_t by, int64_t bz,
+                     int64_t dynamicShared, void **args,
+                     int64_t numArgs) noexcept {
+    auto *self = static_cast<GpuStep *>(ctx);
+    if (self->failed)
+      return;
+    try {
+      self->launchKernel(kernel, {{gx, gy, gz}, {bx, by, bz}, dynamicShared},
+                         args, numArgs);
+    } catch (...) {
+      self->fail(RECUR_OUT_OF_MEMORY, "");
+    }
+  }
+
+  void launchKernel(int64_t kernel, const LaunchConfig &config, void **args,
+                    int64_t numArgs) {
+    size_t numKernels = target.kernels.size();
+    if (kernel < 0 || static_cast<uint64_t>(kernel) >= numKernels) {
+      fail(RECUR_INTERNAL, "launch of kernel number " + std::to_string(kernel) +
+                               ", but the target has " +
+                               std::to_string(numKernels) + " kernels");
+      return;
+    }
+    const KernelInfo &info = target.kernels[static_cast<size_t>(kernel)];
+    std::string name = "kernel " + quote(info.name) + " (number " +
+                       std::to_string(kernel) + ")";
+    std::string error;
+    if (numArgs < 0 || (numArgs > 0 && !args)) {
+      fail(RECUR_INTERNAL, name + ": launched with " + std::to_string(numArgs) +
+                               " arguments at " +
+                               (args ? "a valid pointer" : "NULL"));
+      return;
+    }
+    if (!checkLaunch(info, config, &error)) {
+      fail(RECUR_INTERNAL, name + ": cannot launch: " + error);
+      return;
+    }
+    launched = true;
+    lastKernel = quote(info.name);
+    if (!gpu.launch(static_cast<size_t>(kernel), config, args, numArgs, &error))
+      fail(RECUR_INTERNAL, name + ": " + error);
+  }
+
+  const TargetInfo &target;
+  ThreadPool *pool;
+  std::unordered_map<void *, size_t> live;
+  std::vector<void *> uploads;
+  bool failed = false;
+  bool launched = false;
+  recur_status_code code = RECUR_INTERNAL;
+  std::string error;
+  std::string lastKernel;
+};
+
+} // namespace
+
+recur_status Call::runGpuStep(const HostCallStep &step,
+                              recur_host_entry entry) {
+  GpuStep ctx(session);
+  std::string error;
+  if (!ctx.gpu.activate(&error))
+    return makeStatus(RECUR_UNAVAILABLE, error);
+
+  // Operands: device copies of inputs (and of outputs of earlier steps),
+  // the session's copies of constants. `buffers` remembers each operand's
+  // device range, which results may alias (and are then copied from).
+  struct Buffer {
+    uintptr_t begin;
+    size_t bytes;
+  };
+  std::vector<Buffer> buffers;
+  size_t operandWords = 0;
+  std::vector<ValueView> views(step.operands.size());
+  for (size_t k = 0; k < step.operands.size(); ++k) {
+    views[k] = view(step.operands[k]);
+    operandWords += RECUR_HOST_DESCRIPTOR_WORDS(views[k].rank);
+  }
+  std::vector<int64_t> words(operandWords);
+  std::vector<void *> operands(step.operands.size());
+  std::vector<void *> devicePtrs(step.operands.size(), nullptr);
+  size_t pos = 0;
+  for (size_t k = 0; k < views.size(); ++k) {
+    const ValueRef &ref = step.operands[k];
+    const ValueView &v = views[k];
+    void *device = nullptr;
+    if (ref.kind == ValueKind::Constant) {
+      device = session.constantBuffers[ref.index];
+    } else {
+      // The same value twice is uploaded once.
+      for (size_t j = 0; j < k && !device; ++j)
+        if (step.operands[j].kind == ref.kind &&
+            step.operands[j].index == ref.index)
+          device = devicePtrs[j];
+      if (!device && !ctx.upload(v.data, v.bytes, &device))
+        return prefixStatus(ctx.finish(),
+                            "operand " + std::to_string(k) + ": ");
+    }
+    devicePtrs[k] = device;
+    if (device)
+      buffers.push_back({reinterpret_cast<uintptr_t>(device), v.bytes});
+    int64_t *w = words.data() + pos;
+    operands[k] = w;
+    std::memcpy(&w[0], &device, sizeof(void *));
+    std::memcpy(&w[1], &device, sizeof(void *));
+    w[2] = 0;
+    int64_t stride = 1;
+    for (int32_t d = v.rank - 1; d >= 0; --d) {
+      w[3 + d] = v.shape[d];
+      w[3 + v.rank + d] = stride;
+      stride *= v.shape[d];
+    }
+    pos += RECUR_HOST_DESCRIPTOR_WORDS(v.rank);
+  }
+
+  size_t resultWords = 0;
+  for (const ValueRef &ref : step.results)
+    resultWords +=
+        RECUR_HOST_DESCRIPTOR_WORDS(fn.outputs[ref.index].shape.size());
+  std::vector<int64_t> results(std::max<size_t>(resultWords, 1), 0);
+  std::vector<Result> rs(step.results.size());
+  std::vector<recur_tensor *> made(rs.size(), nullptr);
+
+  recur_host_env env = ctx.env();
+  entry(&env, operands.data(), results.data());
+  if (recur_status s = ctx.finish())
+    return s;
+
+  pos = 0;
+  for (size_t k = 0; k < rs.size(); ++k) {
+    Result &r = rs[k];
+    r.output = step.results[k].index;
+    r.rank = static_cast<int32_t>(fn.outputs[r.output].shape.size());
+    const int64_t *w = results.data() + pos;
+    std::memcpy(&r.allocated, &w[0], sizeof(void *));
+    std::memcpy(&r.aligned, &w[1], sizeof(void *));
+    r.offset = w[2];
+    for (int32_t d = 0; d < r.rank; ++d) {
+      r.sizes[d] = w[3 + d];
+      r.strides[d] = w[3 + r.rank + d];
+    }
+    pos += RECUR_HOST_DESCRIPTOR_WORDS(r.rank);
+    r.owned = false; // the step's allocations are all freed with ctx
+  }
+
+  auto release = [&] {
+    for (recur_tensor *t : made)
+      recur_tensor_release(t);
+  };
+  for (size_t k = 0; k < rs.size(); ++k) {
+    Result &r = rs[k];
+    if (recur_status s = checkResult(r)) {
+      release();
+      return s;
+    }
+    const ParamInfo &param = fn.outputs[r.output];
+    std::string where = "output " + std::to_string(r.output) + " (" +
+                        quote(param.name) + "): the GPU code returned ";
+    size_t esize = recur_dtype_size(param.dtype);
+    void *copy = nullptr;
+    if (r.bytes) {
+      // The buffer it lies in: an allocation of this step or an operand.
+      uintptr_t base = 0;
+      size_t size = 0;
+      bool known = ctx.findAllocation(r.allocated, &base, &size);
+      for (size_t b = 0; !known && b < buffers.size(); ++b) {
+        auto a = reinterpret_cast<uintptr_t>(r.allocated);
+        if (a >= buffers[b].begin && a < buffers[b].begin + buffers[b].bytes) {
+          base = buffers[b].begin;
+          size = buffers[b].bytes;
+          known = true;
+        }
+      }
+      if (!known) {
+        release();
+        return makeStatus(RECUR_INTERNAL,
+                          where + "memory that is neither a device "
+                                  "allocation of this call nor an operand");
+      }
+      if (!isRowMajor(r.rank, r.sizes, r.strides)) {
+        std::string strides;
+        for (int32_t d = 0; d < r.rank; ++d)
+          strides += (d ? "x" : "") + std::to_string(r.strides[d]);
+        release();
+        return makeStatus(RECUR_INTERNAL,
+                          where + "strides " + strides + " for shape " +
+                              shapeString(r.sizes, r.rank) +
+                              "; results of GPU code must be dense row-major");
+      }
+      uintptr_t start = reinterpret_cast<uintptr_t>(r.aligned);
+      size_t skip;
+      bool inside = checkedMul(static_cast<size_t>(r.offset), esize, &skip) &&
+                    !__builtin_add_overflow(start, skip, &start) &&
+                    start >= base && start - base <= size &&
+                    r.bytes <= size - (start - base);
+      if (!inside) {
+        release();
+        return makeStatus(RECUR_INTERNAL,
+                          where + std::to_string(r.bytes) +
+                              " bytes at offset " + std::to_string(r.offset) +
+                              " that do not lie inside its buffer of " +
+                              std::to_string(size) + " bytes");
+      }
+      copy = alignedMalloc(r.bytes);
+      if (!copy) {
+        release();
+        return makeStatus(RECUR_OUT_OF_MEMORY,
+                          "cannot allocate " + std::to_string(r.bytes) +
+                              " bytes for output " + std::to_string(r.output));
+      }
+      if (!ctx.gpu.copyToHost(copy, reinterpret_cast<const void *>(start),
+                              r.bytes, &error)) {
+        std::free(copy);
+        release();
+        return makeStatus(RECUR_INTERNAL, where +
+                                              "memory that cannot be "
+                                              "copied back: " +
+                                              error);
+      }
+    }
+    if (recur_status s =
+            adoptTensor(param.dtype, r.rank, r.sizes, copy, copy, &made[k])) {
+      std::free(copy);
+      release();
+      return s;
+    }
+  }
+  for (size_t k = 0; k < rs.size(); ++k)
+    produced[rs[k].output] = made[k];
   return nullptr;
 }
 
@@ -579,7 +1037,9 @@ static recur_status callSession(recur_session *session, const char *function,
   const PlanInfo *plan = session->planOf[it->second];
   if (!plan)
     return makeStatus(RECUR_UNAVAILABLE,
-                      prefix + "the module's host target has no plan for it");
+                      prefix + "the module's " +
+                          targetKindName(session->target->kind) +
+                          " target has no plan for it");
   size_t planIndex = static_cast<size_t>(plan - session->target->plans.data());
 
   std::lock_guard<std::mutex> lock(session->callMutex);

@@ -26,6 +26,10 @@ const char *recur::rt::targetKindName(TargetKind kind) {
   switch (kind) {
   case TargetKind::Host:
     return "host";
+  case TargetKind::Sim:
+    return "sim";
+  case TargetKind::Cuda:
+    return "cuda";
   }
   return "unknown";
 }
@@ -83,6 +87,10 @@ private:
                         PlanInfo *out);
   recur_status readValueRef(const fb::ValueRef &ref, const FunctionInfo &fn,
                             const std::string &where, ValueRef *out);
+  recur_status readKernels(const fb::Target &target, const std::string &where,
+                           TargetInfo *info);
+  recur_status readImages(const fb::Target &target, const std::string &where,
+                          TargetInfo *info);
 
   const fb::Module &fbModule;
   recur_module &module;
@@ -376,6 +384,148 @@ recur_status ModuleReader::readPlan(const fb::Plan &plan,
   return nullptr;
 }
 
+/// Limits of CUDA's default launch configuration, which the sim device
+/// mimics; kernels that exceed them could never be launched.
+static constexpr uint32_t kMaxKernelThreads = 1024;
+static constexpr uint32_t kMaxSharedBytes = 48 * 1024;
+/// Kernel names become symbol names; longer ones are a broken writer.
+static constexpr size_t kMaxKernelName = 4096;
+
+recur_status ModuleReader::readKernels(const fb::Target &target,
+                                       const std::string &where,
+                                       TargetInfo *info) {
+  const auto *kernels = target.kernels();
+  size_t n = kernels ? kernels->size() : 0;
+  if (n && info->kind == TargetKind::Host)
+    return fail(where + ": a host target has no GPU kernels, but it lists " +
+                std::to_string(n));
+  if (!charge(64 * uint64_t(n)))
+    return overBudget(where);
+  info->kernels.resize(n);
+  std::unordered_map<std::string, size_t> index;
+  index.reserve(n);
+  for (size_t k = 0; k < n; ++k) {
+    const fb::Kernel *kernel =
+        kernels->Get(static_cast<flatbuffers::uoffset_t>(k));
+    KernelInfo &out = info->kernels[k];
+    std::string at = where + " kernel " + std::to_string(k);
+    if (recur_status s = readName(kernel->name(), at, &out.name))
+      return s;
+    if (out.name.empty())
+      return fail(at + ": name is empty");
+    if (out.name.size() > kMaxKernelName)
+      return fail(at + ": name is " + std::to_string(out.name.size()) +
+                  " bytes long (the limit is " +
+                  std::to_string(kMaxKernelName) + ")");
+    auto [it, inserted] = index.emplace(out.name, k);
+    if (!inserted)
+      return fail(at + " (" + quote(out.name) +
+                  "): name is also the name of kernel " +
+                  std::to_string(it->second));
+    at += " (" + quote(out.name) + ")";
+    out.staticSharedBytes = kernel->static_shared_bytes();
+    if (out.staticSharedBytes > kMaxSharedBytes)
+      return fail(at + ": static_shared_bytes is " +
+                  std::to_string(out.staticSharedBytes) + " (the limit is " +
+                  std::to_string(kMaxSharedBytes) + ")");
+    out.synchronizes = kernel->synchronizes();
+    out.maxThreads = kernel->max_threads();
+    if (out.maxThreads > kMaxKernelThreads)
+      return fail(at + ": max_threads is " + std::to_string(out.maxThreads) +
+                  " (a block has at most " + std::to_string(kMaxKernelThreads) +
+                  " threads)");
+  }
+  return nullptr;
+}
+
+/// Parses "sm_<digits>" or "sm_<digits>a"; false otherwise.
+static bool parseArch(const std::string &arch, uint32_t *version,
+                      bool *specific) {
+  if (arch.size() < 4 || arch.compare(0, 3, "sm_") != 0)
+    return false;
+  size_t end = arch.size();
+  *specific = arch[end - 1] == 'a';
+  if (*specific)
+    --end;
+  if (end == 3 || end - 3 > 4)
+    return false;
+  uint32_t v = 0;
+  for (size_t i = 3; i < end; ++i) {
+    if (arch[i] < '0' || arch[i] > '9')
+      return false;
+    v = v * 10 + static_cast<uint32_t>(arch[i] - '0');
+  }
+  *version = v;
+  return true;
+}
+
+recur_status ModuleReader::readImages(const fb::Target &target,
+                                      const std::string &where,
+                                      TargetInfo *info) {
+  const auto *images = target.images();
+  size_t n = images ? images->size() : 0;
+  if (info->kind != TargetKind::Cuda) {
+    if (n)
+      return fail(where + ": only cuda targets have kernel images, but this " +
+                  targetKindName(info->kind) + " target has " +
+                  std::to_string(n));
+    return nullptr;
+  }
+  if (n == 0)
+    return fail(where + ": cuda target has no kernel images (PTX or cubin)");
+  if (!charge(64 * uint64_t(n)))
+    return overBudget(where);
+  info->images.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const fb::KernelImage *image =
+        images->Get(static_cast<flatbuffers::uoffset_t>(i));
+    KernelImageInfo &out = info->images[i];
+    std::string at = where + " image " + std::to_string(i);
+    if (recur_status s = readName(image->arch(), at, &out.arch))
+      return s;
+    if (!parseArch(out.arch, &out.smVersion, &out.archSpecific))
+      return fail(at + ": arch " + quote(out.arch) +
+                  " is not an NVIDIA architecture like 'sm_80' or 'sm_90a'");
+    at += " (" + out.arch + ")";
+    switch (image->format()) {
+    case fb::ImageFormat::ptx:
+      out.format = ImageFormat::Ptx;
+      break;
+    case fb::ImageFormat::cubin:
+      out.format = ImageFormat::Cubin;
+      break;
+    default:
+      return fail(at + ": unknown image format " +
+                  std::to_string(static_cast<unsigned>(image->format())) +
+                  " (this runtime knows: ptx, cubin)");
+    }
+    const char *format = out.format == ImageFormat::Ptx ? "PTX" : "cubin";
+    for (size_t j = 0; j < i; ++j)
+      if (info->images[j].arch == out.arch &&
+          info->images[j].format == out.format)
+        return fail(at + ": image " + std::to_string(j) + " is also the " +
+                    format + " for " + out.arch);
+    const flatbuffers::Vector<uint8_t> *data = image->data();
+    if (!data || data->size() == 0)
+      return fail(at + ": " + format + " image has no data");
+    out.data = data->data();
+    out.size = data->size();
+    if (out.format == ImageFormat::Ptx) {
+      // The driver reads PTX as a C string: a NUL inside would cut it.
+      if (!charge(out.size))
+        return overBudget(at);
+      if (std::memchr(out.data, 0, out.size))
+        return fail(at + ": PTX text contains a NUL byte");
+    } else if (out.size < 4 || std::memcmp(out.data,
+                                           "\x7f"
+                                           "ELF",
+                                           4) != 0) {
+      return fail(at + ": cubin is not an ELF file");
+    }
+  }
+  return nullptr;
+}
+
 recur_status ModuleReader::readTargets() {
   const auto *targets = fbModule.targets();
   size_t n = targets ? targets->size() : 0;
@@ -391,22 +541,37 @@ recur_status ModuleReader::readTargets() {
       return s;
     if (!info.name.empty())
       where += " (" + quote(info.name) + ")";
-    if (target->kind() != fb::TargetKind::host)
+    switch (target->kind()) {
+    case fb::TargetKind::host:
+      info.kind = TargetKind::Host;
+      break;
+    case fb::TargetKind::sim:
+      info.kind = TargetKind::Sim;
+      break;
+    case fb::TargetKind::cuda:
+      info.kind = TargetKind::Cuda;
+      break;
+    default:
       return fail(where + ": unknown target kind " +
                   std::to_string(static_cast<unsigned>(target->kind())) +
-                  " (this runtime knows: host)");
-    info.kind = TargetKind::Host;
+                  " (this runtime knows: host, sim, cuda)");
+    }
+    const char *kind = targetKindName(info.kind);
     if (recur_status s = readName(target->triple(), where, &info.triple))
       return s;
     if (recur_status s = readName(target->cpu(), where, &info.cpu))
       return s;
     const flatbuffers::Vector<uint8_t> *binary = target->binary();
     if (!binary)
-      return fail(where + ": host target has no binary");
+      return fail(where + ": " + kind + " target has no binary");
     if (binary->size() == 0)
-      return fail(where + ": host target's binary is empty");
+      return fail(where + ": " + kind + " target's binary is empty");
     info.binary = binary->data();
     info.binarySize = binary->size();
+    if (recur_status s = readKernels(*target, where, &info))
+      return s;
+    if (recur_status s = readImages(*target, where, &info))
+      return s;
 
     const auto *plans = target->plans();
     size_t numPlans = plans ? plans->size() : 0;

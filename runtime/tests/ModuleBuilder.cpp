@@ -91,8 +91,8 @@ std::vector<uint8_t> recur::test::buildModule(const ModuleSpec &spec) {
         auto operands = refs(s.operands);
         auto results = refs(s.results);
         auto call = fb::CreateHostCall(fbb, symbol, operands, results);
-        steps.push_back(fb::CreatePlanStep(
-            fbb, static_cast<fb::Step>(s.type), call.Union()));
+        steps.push_back(fb::CreatePlanStep(fbb, static_cast<fb::Step>(s.type),
+                                           call.Union()));
       }
       auto stepVec = fbb.CreateVector(steps);
       plans.push_back(fb::CreatePlan(fbb, p.function, stepVec));
@@ -106,8 +106,36 @@ std::vector<uint8_t> recur::test::buildModule(const ModuleSpec &spec) {
       binary = fbb.CreateVector(t.binary);
     }
     auto planVec = fbb.CreateVector(plans);
+    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Kernel>>>
+        kernelVec;
+    if (!t.kernels.empty()) {
+      std::vector<flatbuffers::Offset<fb::Kernel>> kernels;
+      for (const KernelSpec &k : t.kernels)
+        kernels.push_back(fb::CreateKernel(fbb, fbb.CreateString(k.name),
+                                           k.staticSharedBytes, k.synchronizes,
+                                           k.maxThreads));
+      kernelVec = fbb.CreateVector(kernels);
+    }
+    flatbuffers::Offset<
+        flatbuffers::Vector<flatbuffers::Offset<fb::KernelImage>>>
+        imageVec;
+    if (!t.images.empty()) {
+      std::vector<flatbuffers::Offset<fb::KernelImage>> images;
+      for (const ImageSpec &i : t.images) {
+        auto arch = fbb.CreateString(i.arch);
+        flatbuffers::Offset<flatbuffers::Vector<uint8_t>> data;
+        if (!i.data.empty()) {
+          fbb.ForceVectorAlignment(i.data.size(), 1, 64);
+          data = fbb.CreateVector(i.data);
+        }
+        images.push_back(fb::CreateKernelImage(
+            fbb, arch, static_cast<fb::ImageFormat>(i.format), data));
+      }
+      imageVec = fbb.CreateVector(images);
+    }
     targets.push_back(fb::CreateTarget(fbb, static_cast<fb::TargetKind>(t.kind),
-                                       name, triple, cpu, binary, planVec));
+                                       name, triple, cpu, binary, planVec,
+                                       kernelVec, imageVec));
   }
 
   auto producer = fbb.CreateString(spec.producer);

@@ -65,14 +65,31 @@ struct PlanSpec {
   std::vector<StepSpec> steps;
 };
 
+/// A GPU kernel of a sim or cuda target.
+struct KernelSpec {
+  std::string name;
+  uint32_t staticSharedBytes = 0;
+  bool synchronizes = false;
+  uint32_t maxThreads = 0;
+};
+
+/// A cuda target's image: format 0 PTX, 1 cubin (anything else is bad).
+struct ImageSpec {
+  std::string arch;
+  uint8_t format = 0;
+  std::vector<uint8_t> data;
+};
+
 struct TargetSpec {
-  uint8_t kind = 0; // host
+  uint8_t kind = 0; // 0 host, 1 sim, 2 cuda
   std::string name = "host";
   std::string triple; // empty: this machine's
   std::string cpu = "generic";
   std::vector<uint8_t> binary;
   bool hasBinary = true;
   std::vector<PlanSpec> plans;
+  std::vector<KernelSpec> kernels;
+  std::vector<ImageSpec> images;
 };
 
 struct ModuleSpec {

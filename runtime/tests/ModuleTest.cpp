@@ -318,7 +318,8 @@ static const BadModuleCase kBadModules[] = {
     {"ConstantDType", [](ModuleSpec &m) { m.constants[0].type.dtype = 200; },
      "constant 0 ('w'): dtype 200 is not a valid element type"},
     {"UnknownTargetKind", [](ModuleSpec &m) { m.targets[0].kind = 3; },
-     "target 0 ('host'): unknown target kind 3 (this runtime knows: host)"},
+     "target 0 ('host'): unknown target kind 3 (this runtime knows: host, sim, "
+     "cuda)"},
     {"MissingBinary", [](ModuleSpec &m) { m.targets[0].hasBinary = false; },
      "target 0 ('host'): host target has no binary"},
     {"EmptyBinary", [](ModuleSpec &m) { m.targets[0].binary.clear(); },
@@ -370,6 +371,113 @@ static const BadModuleCase kBadModules[] = {
     {"OutputUsedBeforeProduced",
      [](ModuleSpec &m) { step0(m).operands.push_back(out(0)); },
      "step 0 operand 2: output 0 is used before a step produces it"},
+    // GPU targets: kernels and images.
+    {"HostTargetWithKernels",
+     [](ModuleSpec &m) { m.targets[0].kernels = {{"k"}}; },
+     "target 0 ('host'): a host target has no GPU kernels, but it lists 1"},
+    {"SimMissingBinary",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 1;
+       m.targets[0].hasBinary = false;
+     },
+     "target 0 ('host'): sim target has no binary"},
+    {"SimTargetWithImages",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 1;
+       m.targets[0].images = {{"sm_80", 0, {'x'}}};
+     },
+     "target 0 ('host'): only cuda targets have kernel images, but this sim "
+     "target has 1"},
+    {"CudaWithoutImages", [](ModuleSpec &m) { m.targets[0].kind = 2; },
+     "target 0 ('host'): cuda target has no kernel images (PTX or cubin)"},
+    {"EmptyKernelName",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 1;
+       m.targets[0].kernels = {{"a"}, {""}};
+     },
+     "target 0 ('host') kernel 1: name is empty"},
+    {"NulInKernelName",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 1;
+       m.targets[0].kernels = {{std::string("k\0x", 3)}};
+     },
+     "target 0 ('host') kernel 0: name 'k\\x00x' contains a NUL byte"},
+    {"DuplicateKernel",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 1;
+       m.targets[0].kernels = {{"k"}, {"j"}, {"k"}};
+     },
+     "target 0 ('host') kernel 2 ('k'): name is also the name of kernel 0"},
+    {"KernelSharedMemoryTooLarge",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 1;
+       m.targets[0].kernels = {{"k", 48 * 1024 + 1}};
+     },
+     "kernel 0 ('k'): static_shared_bytes is 49153 (the limit is 49152)"},
+    {"KernelMaxThreadsTooLarge",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 1;
+       m.targets[0].kernels = {{"k", 0, true, 2048}};
+     },
+     "kernel 0 ('k'): max_threads is 2048 (a block has at most 1024 threads)"},
+    {"ImageArchNotSm",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 2;
+       m.targets[0].images = {{"compute_80", 0, {'x'}}};
+     },
+     "target 0 ('host') image 0: arch 'compute_80' is not an NVIDIA "
+     "architecture like 'sm_80' or 'sm_90a'"},
+    {"ImageArchNoDigits",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 2;
+       m.targets[0].images = {{"sm_", 0, {'x'}}};
+     },
+     "image 0: arch 'sm_' is not an NVIDIA architecture"},
+    {"ImageArchSuffix",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 2;
+       m.targets[0].images = {{"sm_90b", 0, {'x'}}};
+     },
+     "image 0: arch 'sm_90b' is not an NVIDIA architecture"},
+    {"ImageArchEmpty",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 2;
+       m.targets[0].images = {{"", 0, {'x'}}};
+     },
+     "image 0: arch '' is not an NVIDIA architecture"},
+    {"ImageWithoutData",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 2;
+       m.targets[0].images = {{"sm_80", 0, {}}};
+     },
+     "target 0 ('host') image 0 (sm_80): PTX image has no data"},
+    {"PtxWithNul",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 2;
+       m.targets[0].images = {{"sm_80", 0, {'a', 0, 'b'}}};
+     },
+     "image 0 (sm_80): PTX text contains a NUL byte"},
+    {"CubinNotElf",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 2;
+       m.targets[0].images = {{"sm_90", 1, {'a', 'b', 'c', 'd'}}};
+     },
+     "image 0 (sm_90): cubin is not an ELF file"},
+    {"UnknownImageFormat",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 2;
+       m.targets[0].images = {{"sm_90", 7, {'x'}}};
+     },
+     "image 0 (sm_90): unknown image format 7 (this runtime knows: ptx, "
+     "cubin)"},
+    {"DuplicateImage",
+     [](ModuleSpec &m) {
+       m.targets[0].kind = 2;
+       m.targets[0].images = {{"sm_80", 0, {'x'}},
+                              {"sm_80", 1, {0x7f, 'E', 'L', 'F'}},
+                              {"sm_80", 0, {'y'}}};
+     },
+     "image 2 (sm_80): image 0 is also the PTX for sm_80"},
 };
 
 INSTANTIATE_TEST_SUITE_P(
@@ -386,6 +494,22 @@ TEST(ModuleTest, OutputOperandOfLaterStepIsFine) {
   second.results = {out(1)};
   step0(spec).results = {out(0)};
   spec.targets[0].plans[0].steps.push_back(second);
+  EXPECT_OK(load(buildModule(spec)));
+}
+
+TEST(ModuleTest, GpuTargetsLoad) {
+  ModuleSpec spec = baseSpec();
+  TargetSpec sim = spec.targets[0];
+  sim.kind = 1;
+  sim.name = "sim";
+  sim.kernels = {{"a", 16, true, 256}, {"b"}};
+  TargetSpec cuda = sim;
+  cuda.kind = 2;
+  cuda.name = "cuda";
+  cuda.images = {{"sm_80", 0, {'.', 'v'}},
+                 {"sm_90a", 0, {'.', 'v'}},
+                 {"sm_90", 1, {0x7f, 'E', 'L', 'F', 1}}};
+  spec.targets = {spec.targets[0], sim, cuda};
   EXPECT_OK(load(buildModule(spec)));
 }
 
@@ -449,7 +573,9 @@ static std::vector<uint8_t> misalignedShapeModule(int padding) {
   const auto *m = fb::GetModule(base);
   const auto *dims = m->functions()->Get(0)->inputs()->Get(0)->type()->shape();
   if ((reinterpret_cast<uintptr_t>(dims->Data()) -
-       reinterpret_cast<uintptr_t>(base)) % 8 == 0)
+       reinterpret_cast<uintptr_t>(base)) %
+          8 ==
+      0)
     return {};
   return std::vector<uint8_t>(base, base + fbb.GetSize());
 }

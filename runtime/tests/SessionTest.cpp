@@ -567,7 +567,7 @@ TEST_F(SessionCreateTest, WrongHostAbiVersion) {
   ASSERT_FALSE(m.targets[0].binary.empty());
   EXPECT_ERROR(create(m), RECUR_UNAVAILABLE,
                "the module's host code uses host ABI version 99; this runtime "
-               "implements 1");
+               "implements 2");
 }
 
 TEST_F(SessionCreateTest, NotASharedObject) {
@@ -599,7 +599,7 @@ TEST(DeviceTest, CreateAndName) {
 TEST(DeviceTest, Errors) {
   recur_device *d = nullptr;
   EXPECT_ERROR(recur_device_create("gpu", nullptr, &d), RECUR_NOT_FOUND,
-               "unknown device 'gpu' (known devices: 'host')");
+               "unknown device 'gpu' (known devices: 'host', 'sim', 'cuda')");
   recur_device_options options{-2};
   EXPECT_ERROR(recur_device_create("host", &options, &d),
                RECUR_INVALID_ARGUMENT, "num_threads is -2");

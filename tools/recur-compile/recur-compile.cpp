@@ -1,7 +1,8 @@
 //===- recur-compile.cpp - compile a model to a module file ---------------===//
 //
-//   recur-compile MODEL.mlir|MODEL.onnx -o OUT.rmod [--target=host]
-//                 [--strategy=auto] [--emit=recur|loops|llvm|module]
+//   recur-compile MODEL.mlir|MODEL.onnx -o OUT.rmod
+//                 [--target=host,sim,cuda:sm_80,sm_90] [--ptxas=auto]
+//                 [--strategy=auto] [--emit=recur|loops|llvm|ptx|module]
 //                 [--explain] [--cpu=host]
 //
 // Errors are MLIR diagnostics with source locations; the exit code is 1.
@@ -45,7 +46,9 @@ static cl::opt<bool>
                 cl::cat(category));
 static cl::list<std::string>
     targets("target", cl::CommaSeparated,
-            cl::desc("Targets to generate code for, comma separated "
+            cl::desc("Targets to generate code for, comma separated: host, "
+                     "sim (GPU kernels run on the CPU), cuda (sm_80 and "
+                     "sm_90), cuda:sm_XX followed by more sm_YY "
                      "(default: host)"),
             cl::cat(category));
 static cl::opt<std::string>
@@ -57,8 +60,15 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     emit("emit", cl::init("module"),
          cl::desc("What to write: recur (after the recurrence rewrites), "
-                  "loops, llvm (LLVM IR), module"),
+                  "loops, llvm (LLVM IR of the first target's host code), "
+                  "ptx (the cuda target's kernels), module"),
          cl::cat(category));
+static cl::opt<std::string>
+    ptxasMode("ptxas", cl::init("auto"),
+              cl::desc("cuda targets: assemble cubins with ptxas: auto (when "
+                       "ptxas is found: $RECUR_PTXAS, PATH, "
+                       "/usr/local/cuda/bin), always, never (PTX only)"),
+              cl::cat(category));
 static cl::opt<bool> explain("explain",
                              cl::desc("Print one line per recurrence: its "
                                       "structure and strategy"),
@@ -188,6 +198,7 @@ int main(int argc, char **argv) {
   recur::CompileOptions options;
   if (!targets.empty())
     options.targets.assign(targets.begin(), targets.end());
+  options.ptxas = ptxasMode;
   std::optional<recur::Strategy> s = recur::parseStrategy(strategy);
   if (!s) {
     llvm::errs() << "recur-compile: error: unknown --strategy '" << strategy

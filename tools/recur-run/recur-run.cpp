@@ -1,6 +1,7 @@
 //===- recur-run.cpp - run a function of a compiled module ----------------===//
 //
-//   recur-run MODULE.rmod [--function=NAME] [--device=host] [--threads=N]
+//   recur-run MODULE.rmod [--function=NAME] [--device=host|sim|cuda]
+//             [--threads=N]
 //             --input=@x.npy --input="2x3xf32=1,2,3,4,5,6" ...
 //             [--output=@y.npy | --output=-]... [--benchmark=N]
 //
@@ -41,8 +42,11 @@ usage: recur-run MODULE.rmod [options] --input=... [--input=...]
   --output=-             prints the next output
                          Outputs without an --output are printed.
   --function=NAME        the function to call (default: the module's only one)
-  --device=NAME          the device to run on (default: host)
-  --threads=N            threads of the host device (default 0: one per core)
+  --device=NAME          the device to run on: host (default), sim (the
+                         module's GPU kernels run on the CPU with GPU
+                         semantics) or cuda (an NVIDIA GPU)
+  --threads=N            threads of the host or sim device (default 0: one
+                         per core)
   --benchmark=N          after the call, calls N more times and prints the
                          minimum, median and maximum wall time
   --help                 prints this help

@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define RECUR_HOST_ABI_VERSION 1
+#define RECUR_HOST_ABI_VERSION 2
 
 /* The shared object exports `uint32_t __recur_host_abi_version(void)`,
  * returning RECUR_HOST_ABI_VERSION. */
@@ -34,7 +34,73 @@ typedef struct recur_host_env {
   void *ctx;
   void (*parallel_for)(void *ctx, int64_t n, recur_host_parallel_body body,
                        void *data);
+
+  /* GPU targets (`cuda`, `sim`) only; NULL for `host`. Their shared object
+   * is the driver: it computes sizes and launches kernels, and never reads
+   * or writes tensor data itself (all of that happens in kernels), so
+   * "device" pointers may point where the host cannot read.
+   *
+   * device_alloc returns `bytes` of device memory aligned to at least 256
+   * bytes (never NULL for bytes > 0 unless an error was recorded);
+   * device_free releases it (NULL is ignored). launch runs kernel number
+   * `kernel` of the target's kernel table on a grid of blocks with
+   * `dynamic_shared_bytes` of dynamic shared memory; args[i] points to the
+   * value of the kernel's i-th parameter (cuLaunchKernel's convention; the
+   * parameters are the kernel's LLVM parameters: a memref is its descriptor
+   * expanded into ptr, ptr, i64 offset, i64 sizes[R], i64 strides[R]).
+   * Launches run in order; results are complete when the entry returns.
+   *
+   * The callbacks cannot fail towards the compiled code: the first error
+   * (out of memory, a failed launch) is recorded in ctx, later launches are
+   * skipped, device_alloc returns NULL, and the runtime reports the error
+   * when the entry returns.
+   *
+   * Every callback, parallel_for included, gets env->ctx (for GPU targets a
+   * per-call context). device_alloc(ctx, 0) returns NULL without an error.
+   * A GPU entry's results must be dense row-major (any offset) inside one
+   * device_alloc allocation of this call or one operand; the runtime copies
+   * them to the host and then frees every allocation of the call that is
+   * still live, so the driver need not free what it returns (nor scratch
+   * memory, though it may with device_free). */
+  void *(*device_alloc)(void *ctx, int64_t bytes);
+  void (*device_free)(void *ctx, void *ptr);
+  void (*launch)(void *ctx, int64_t kernel, int64_t grid_x, int64_t grid_y,
+                 int64_t grid_z, int64_t block_x, int64_t block_y,
+                 int64_t block_z, int64_t dynamic_shared_bytes, void **args,
+                 int64_t num_args);
 } recur_host_env;
+
+/* The `sim` target's kernels: the same NVVM kernels as `cuda`, compiled for
+ * the CPU. Kernel `name` of the kernel table is exported as
+ *
+ *   void __recur_sim_kernel_<name>(recur_sim_thread *thread, void **args);
+ *
+ * which runs one GPU thread: args as for launch above. What PTX reads from
+ * special registers the kernel reads from *thread; barriers and shuffles
+ * call back into the runtime, which runs a block's threads as fibers. */
+#define RECUR_SIM_KERNEL_PREFIX "__recur_sim_kernel_"
+
+typedef struct recur_sim_thread {
+  int32_t thread_id[3]; /* %tid.{x,y,z}    offset 0  */
+  int32_t block_dim[3]; /* %ntid           offset 12 */
+  int32_t block_id[3];  /* %ctaid          offset 24 */
+  int32_t grid_dim[3];  /* %nctaid         offset 36 */
+  int32_t lane_id;      /* %laneid         offset 48 */
+  int32_t warp_size;    /* WARP_SZ (32)    offset 52 */
+  void *shared;         /* the block's shared memory: the kernel's static
+                           shared variables at the offsets the compiler laid
+                           out, then the dynamic shared memory; 16-byte
+                           aligned                        offset 56 */
+  void *sched;          /* the runtime's scheduler        offset 64 */
+  /* bar.sync 0: returns when every thread of the block has arrived. */
+  void (*barrier)(void *sched);                        /* offset 72 */
+  /* shfl.sync.MODE.b32 with PTX's semantics: mode 0 up, 1 down, 2 bfly
+   * (xor), 3 idx; b the lane or offset, c the packed clamp and segment
+   * mask, mask the member mask. Returns the value and stores the
+   * predicate (1 when the source lane was in range) in *valid. */
+  int32_t (*shuffle)(void *sched, int32_t mode, int32_t value, int32_t b,
+                     int32_t c, int32_t mask, int32_t *valid); /* offset 80 */
+} recur_sim_thread;
 
 /* A strided memref descriptor of rank R, as MLIR lays it out: two pointers
  * (the allocation, and the aligned start), then int64 offset (in elements),

@@ -141,11 +141,15 @@ RECUR_API recur_status recur_function_output_info(const recur_module *module,
 typedef struct recur_device_s recur_device;
 
 typedef struct recur_device_options {
-  /* Threads of the host device's pool; 0 means one per core. */
+  /* Threads of the host or sim device's pool; 0 means one per core. The
+   * cuda device ignores it. */
   int32_t num_threads;
 } recur_device_options;
 
-/* name: "host" (more later). options may be NULL for the defaults. */
+/* name: "host" (the CPU), "sim" (a module's GPU kernels run on the CPU
+ * with GPU semantics) or "cuda" (GPU 0 through NVIDIA's driver, loaded at
+ * run time; RECUR_UNAVAILABLE where there is no driver or GPU). options may
+ * be NULL for the defaults. */
 RECUR_API recur_status recur_device_create(const char *name,
                                            const recur_device_options *options,
                                            recur_device **out);
