@@ -266,6 +266,7 @@ compileGPU(ModuleOp module, const TargetSpec &spec, const HostMachine &machine,
   TargetCode code;
   code.kind = spec.kind;
   code.machine = machine;
+  stripRecurAttributes(module);
   if (failed(runPipeline(module, gpuKernelsPipeline())))
     return failure();
   std::vector<StringRef> order;

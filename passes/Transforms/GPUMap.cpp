@@ -452,51 +452,98 @@ LogicalResult RecurGPUMapPass::mapParallel(scf::ParallelOp loop) {
   return success();
 }
 
-/// Host-level code of `block`: parallel loops become kernels; other ops
-/// that touch device data run in a kernel of one thread (a loop without
-/// parallel loops inside as a whole); loops and branches that contain
-/// kernels stay on the host, and their bodies are mapped in turn.
+/// Host-level code of `block`: parallel loops become kernels; runs of
+/// consecutive ops that touch device data, with the ops computing on their
+/// results, run together in a kernel of one thread (a loop without parallel
+/// loops inside counts as one op); loops and branches that contain kernels
+/// stay on the host, and their bodies are mapped in turn.
 LogicalResult RecurGPUMapPass::mapBlock(Block &block) {
+  SmallVector<Operation *> run;
+  llvm::SmallPtrSet<Operation *, 16> inRun;
+  // The run becomes one kernel; none of its results may be needed outside.
+  auto flush = [&]() -> LogicalResult {
+    if (run.empty())
+      return success();
+    for (Operation *op : run)
+      for (Value result : op->getResults())
+        for (Operation *user : result.getUsers()) {
+          Operation *top = block.findAncestorOpInBlock(*user);
+          if (!top || !inRun.contains(top))
+            return op->emitError()
+                   << "GPU targets: the host would read tensor data here ('"
+                   << op->getName()
+                   << "' produces a value the host needs); not supported yet";
+        }
+    OpBuilder b(run.front());
+    Location loc = run.front()->getLoc();
+    Value one = indexConstant(b, loc, 1);
+    gpu::LaunchOp launch = createLaunch(b, loc, one, one);
+    Operation *terminator = launch.getBody().front().getTerminator();
+    for (Operation *op : run)
+      op->moveBefore(terminator);
+    run.clear();
+    inRun.clear();
+    return success();
+  };
+  auto dependsOnRun = [&](Operation &op) {
+    bool depends = false;
+    op.walk([&](Operation *nested) {
+      for (Value operand : nested->getOperands())
+        if (Operation *def = operand.getDefiningOp())
+          if (inRun.contains(def))
+            depends = true;
+    });
+    return depends;
+  };
   for (Operation &op : llvm::make_early_inc_range(block)) {
-    if (isa<gpu::LaunchOp>(op) || op.hasTrait<OpTrait::IsTerminator>())
-      continue;
-    if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
-      if (failed(mapParallel(loop)))
+    if (op.hasTrait<OpTrait::IsTerminator>())
+      break;
+    if (isa<gpu::LaunchOp>(op)) {
+      if (failed(flush()))
         return failure();
       continue;
     }
-    if (op.getNumRegions() != 0) {
-      // Control flow stays on the host; a loop without kernels inside
-      // whose results nobody needs runs whole in one thread (rather than
-      // launching per iteration).
-      bool hasKernels =
-          containsLaunch(&op) ||
-          op.walk([](scf::ParallelOp) { return WalkResult::interrupt(); })
-              .wasInterrupted();
-      bool wholeLoop = isa<scf::ForOp, scf::WhileOp>(op) && !hasKernels &&
-                       op.use_empty() && touchesDeviceDataDeep(&op);
-      if (!wholeLoop) {
-        for (Region &region : op.getRegions())
-          for (Block &nested : region)
-            if (failed(mapBlock(nested)))
-              return failure();
-        continue;
-      }
-    } else if (!touchesDeviceData(&op)) {
+    if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+      if (failed(flush()) || failed(mapParallel(loop)))
+        return failure();
       continue;
     }
-    for (Value result : op.getResults())
-      if (!result.use_empty())
-        return op.emitError()
-               << "GPU targets: the host would read tensor data here ('"
-               << op.getName()
-               << "' produces a value the host needs); not supported yet";
-    OpBuilder b(&op);
-    Value one = indexConstant(b, op.getLoc(), 1);
-    gpu::LaunchOp launch = createLaunch(b, op.getLoc(), one, one);
-    op.moveBefore(launch.getBody().front().getTerminator());
+    bool hasKernels =
+        op.getNumRegions() != 0 &&
+        (containsLaunch(&op) ||
+         op.walk([](scf::ParallelOp) { return WalkResult::interrupt(); })
+             .wasInterrupted());
+    // Control flow that contains kernels, or that chooses buffers (the
+    // ownership-based deallocation's clones), stays on the host.
+    bool choosesBuffers =
+        op.getNumRegions() != 0 &&
+        llvm::any_of(op.getResultTypes(),
+                     llvm::IsaPred<MemRefType, UnrankedMemRefType>);
+    if (hasKernels || choosesBuffers) {
+      if (failed(flush()))
+        return failure();
+      for (Region &region : op.getRegions())
+        for (Block &nested : region)
+          if (failed(mapBlock(nested)))
+            return failure();
+      continue;
+    }
+    if (touchesDeviceDataDeep(&op) || dependsOnRun(op)) {
+      run.push_back(&op);
+      inRun.insert(&op);
+      continue;
+    }
+    // A host op (sizes, allocations, views) ends the run unless the run
+    // needs none of its results later, in which case it moves before the
+    // run.
+    if (!run.empty() && isMemoryEffectFree(&op)) {
+      op.moveBefore(run.front());
+      continue;
+    }
+    if (failed(flush()))
+      return failure();
   }
-  return success();
+  return flush();
 }
 
 /// Kernels must not see the driver's stack buffers.

@@ -57,8 +57,8 @@ def main():
                                                  tensor(c["type"]),
                                                  len(c.get("data", []))))
     for t in m.get("targets", []):
-        print("target %s triple=%s binary=%s" % (
-            t.get("name", ""), t.get("triple", ""),
+        print("target %s (%s) triple=%s binary=%s" % (
+            t.get("name", ""), t.get("kind", "host"), t.get("triple", ""),
             "yes" if t.get("binary") else "no"))
         for p in t.get("plans", []):
             print("  plan %s" % fns[p.get("function", 0)]["name"])
@@ -68,6 +68,15 @@ def main():
                 res = ", ".join(value(v) for v in step.get("results", []))
                 print("    %s %s(%s) -> (%s)" % (kind, step.get("symbol"),
                                                 ops, res))
+        for i, k in enumerate(t.get("kernels", [])):
+            print("  kernel %d %s shared=%d synchronizes=%s max_threads=%d" % (
+                i, k["name"], k.get("static_shared_bytes", 0),
+                "yes" if k.get("synchronizes") else "no",
+                k.get("max_threads", 0)))
+        for image in t.get("images", []):
+            print("  image %s %s, %d bytes" % (
+                image["arch"], image.get("format", "ptx"),
+                len(image.get("data", []))))
 
 
 if __name__ == "__main__":

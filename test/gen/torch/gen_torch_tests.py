@@ -97,28 +97,37 @@ def count(path, kind):
                 if re.fullmatch(kind + r"\d+\.npy", n)])
 
 
-def run_lines(name, rmod, tag, extra=""):
+def run_lines(name, rmod, tag, extra="", devices=("host", "sim", "cuda")):
+    """recur-run on each device (extra: host flags), each compared with
+    PyTorch's outputs; cuda only where lit found a GPU."""
     lines = []
     for sz in sizes(name):
         d = f"%S/../Inputs/torch/{name}/{sz}"
         path = os.path.join(INPUTS, name, sz)
         n_in, n_out = count(path, "in"), count(path, "want")
-        run = f"# RUN: recur-run {rmod}"
-        run += "".join(f" --input=@{d}/in{k}.npy" for k in range(n_in))
-        run += "".join(f" --output=@%t.{tag}.{sz}.out{k}.npy"
-                       for k in range(n_out))
-        lines.append(run + extra)
-        lines.append(f"# RUN: %npycheck {TOL}" + "".join(
-            f" %t.{tag}.{sz}.out{k}.npy {d}/want{k}.npy"
-            for k in range(n_out)))
+        for device in devices:
+            run = f"recur-run {rmod} --device={device}"
+            run += "".join(f" --input=@{d}/in{k}.npy" for k in range(n_in))
+            run += "".join(f" --output=@%t.{tag}.{device}.{sz}.out{k}.npy"
+                           for k in range(n_out))
+            if device == "host":
+                run += extra
+            check = f"%npycheck {TOL}" + "".join(
+                f" %t.{tag}.{device}.{sz}.out{k}.npy {d}/want{k}.npy"
+                for k in range(n_out))
+            if device == "cuda":
+                run = f"%if cuda-device %{{ {run} %}}"
+                check = f"%if cuda-device %{{ {check} %}}"
+            lines += [f"# RUN: {run}", f"# RUN: {check}"]
     return lines
 
 
 def test_text(name, what, checks, affine):
     model = f"%S/../Inputs/torch/{name}.onnx"
     lines = wrap(f"PyTorch fixture {name}: {what}") + wrap(
-        f"recur-compile (auto) with --explain, checked below; then "
-        f"recur-run at each (T, B) of the fixture, outputs compared with "
+        f"recur-compile (auto; host, sim and cuda) with --explain, checked "
+        f"below; then recur-run on host and sim (and cuda where there is a "
+        f"GPU) at each (T, B) of the fixture, outputs compared with "
         f"PyTorch's own (eager) at |got - want| <= {TOL} (1 + |want|).")
     lines += [
         "#",
@@ -126,7 +135,8 @@ def test_text(name, what, checks, affine):
         "fixtures:",
         "# test/gen/torch/export_models.py (see test/gen/torch/README.md).",
         "# REQUIRES: recur-compile",
-        f"# RUN: recur-compile {model} --explain -o %t.auto.rmod "
+        f"# RUN: recur-compile {model} --target=host,sim,cuda --explain "
+        f"-o %t.auto.rmod "
         f"| FileCheck %s",
     ]
     lines += [f"# CHECK: {name}.onnx: {c}" for c in checks]
@@ -137,13 +147,15 @@ def test_text(name, what, checks, affine):
                       "span several chunks, the last one partial), every "
                       "parallel loop on a 2-thread pool:")
         lines.append(f"# RUN: recur-compile {model} --strategy=scan "
-                     f"--chunk-size=4 --min-parallel-work=0 -o %t.chunk.rmod")
-        lines += run_lines(name, "%t.chunk.rmod", "chunk", " --threads=2")
+                     f"--chunk-size=4 --min-parallel-work=0 --target=host,sim "
+                     f"-o %t.chunk.rmod")
+        lines += run_lines(name, "%t.chunk.rmod", "chunk", " --threads=2",
+                           ("host", "sim"))
         lines.append("# The sequential reference too: if only the scan "
                      "fails, the import is right.")
         lines.append(f"# RUN: recur-compile {model} --strategy=sequential "
-                     f"-o %t.seq.rmod")
-        lines += run_lines(name, "%t.seq.rmod", "seq")
+                     f"--target=host,sim -o %t.seq.rmod")
+        lines += run_lines(name, "%t.seq.rmod", "seq", "", ("host", "sim"))
     return "\n".join(lines) + "\n"
 
 
