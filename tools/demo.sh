@@ -20,8 +20,9 @@ runm="$build/bin/recur-run"
 
 say "Recur demo: compile a recurrent model to a module file and run it on this"
 echo "   CPU with the runtime. Works today: the dialect, the structure analyses,"
-echo "   the parallel rewrites, recur-compile (MLIR or ONNX in), the runtime (host"
-echo "   device) and recur-run. Not yet: GPU code (sim/cuda), Newton."
+echo "   the parallel rewrites, recur-compile (MLIR or ONNX in; host, sim and cuda"
+echo "   targets), the runtime (host, sim and cuda devices) and recur-run."
+echo "   Not yet: tuned GPU kernels, Newton."
 
 say "1. A minGRU written as a plain recur.recurrence (examples/mingru.mlir):"
 grep -v '^//' "$root/examples/mingru.mlir" | sed -n '/recur.recurrence/,/-> tensor/p'
@@ -74,5 +75,19 @@ echo "   run on PyTorch's inputs (T=12, B=3), compared with PyTorch's outputs:"
   --output=@"$tmp/o1.npy"
 python3 "$root/test/lib/npycheck.py" 1e-4 "$tmp/o0.npy" "$fixture/T12B3/want0.npy" \
   "$tmp/o1.npy" "$fixture/T12B3/want1.npy" | sed "s|$tmp/||; s|$root/||; s/^/   /"
+
+say "8. GPU kernels: the same ONNX model for sim and cuda (PTX through LLVM's NVPTX"
+echo "   backend; cubins too where ptxas is installed). The sim device runs the GPU"
+echo "   kernels on this CPU with GPU semantics (barriers, shuffles, shared memory):"
+"$compile" "$fixture.onnx" --target=sim,cuda:sm_80,sm_90 -o "$tmp/mingru-gpu.rmod"
+"$runm" "$tmp/mingru-gpu.rmod" --device=sim --input=@"$fixture/T12B3/in0.npy" \
+  --input=@"$fixture/T12B3/in1.npy" --output=@"$tmp/s0.npy" \
+  --output=@"$tmp/s1.npy"
+python3 "$root/test/lib/npycheck.py" 1e-4 "$tmp/s0.npy" "$fixture/T12B3/want0.npy" \
+  "$tmp/s1.npy" "$fixture/T12B3/want1.npy" | sed "s|$tmp/||; s|$root/||; s/^/   /"
+echo "   The cuda device runs it where NVIDIA's driver and a GPU exist, and says why"
+echo "   not elsewhere:"
+"$runm" "$tmp/mingru-gpu.rmod" --device=cuda --input=@"$fixture/T12B3/in0.npy" \
+  --input=@"$fixture/T12B3/in1.npy" 2>&1 | sed 's/^/   /' || true
 
 say "Done. bash tools/test.sh runs the whole test suite; bench/run.sh and bench/ort/run.sh the benchmarks."
