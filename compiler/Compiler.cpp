@@ -5,12 +5,15 @@
 //      function's signature is computed on that form;
 //   2. the strategy's rewrites: `sequential` none, `scan`/`auto` the
 //      parallelizing rewrites (`scan` insists that every recurrence with a
-//      state becomes a scan);                                 --emit=recur
+//      state becomes a scan); --emit=recur shows them with the host's
+//      chunked scans;
 //   3. large constants leave the code for the module's constants section;
-//   4. recur ops to loops;                                    --emit=loops
-//   5. the host pipeline to the LLVM dialect with the host ABI, LLVM IR at
-//      O3 for the chosen CPU;                                 --emit=llvm
-//   6. object, ld.lld, and the module file.                  --emit=module
+//   4. recur ops to loops (the host's view);                  --emit=loops
+//   5. per target, from a copy: scans to chunked scans (GPU targets: to
+//      block-level scan kernels where they can), then the host pipeline or
+//      the GPU pipeline (docs/gpu.md) to the LLVM dialect, LLVM IR at O3
+//      for the chosen CPU;                            --emit=llvm, --emit=ptx
+//   6. objects, ld.lld, and the module file.                --emit=module
 //
 //===----------------------------------------------------------------------===//
 
@@ -409,22 +412,29 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     signatures.push_back(std::move(*sig));
   }
 
-  // 2. The strategy's rewrites.
+  // 2. The strategy's rewrites. The scans become chunked scans per target
+  // (GPU targets turn diagonal ones into block-level scan kernels first).
+  std::string lowerScans = "recur-lower-scans{chunk-size=" +
+                           std::to_string(options.chunkSize) +
+                           "},canonicalize";
   if (options.strategy != Strategy::Sequential) {
     if (failed(runPipeline(module, "recur-linearize")))
       return failure();
     if (options.strategy == Strategy::Scan && failed(checkAllScans(module)))
       return failure();
-    std::string rest =
-        "recur-hoist-invariants,recur-fuse-gates,canonicalize,"
-        "recur-lower-scans{chunk-size=" +
-        std::to_string(options.chunkSize) + "},canonicalize";
-    if (failed(runPipeline(module, rest)))
+    if (failed(runPipeline(module,
+                           "recur-hoist-invariants,recur-fuse-gates,"
+                           "canonicalize")))
       return failure();
   }
-  if (options.emit == EmitStage::Recur) {
-    module.print(out);
-    return success();
+  if (options.emit == EmitStage::Recur || options.emit == EmitStage::Loops) {
+    // What the host target compiles.
+    if (failed(runPipeline(module, lowerScans)))
+      return failure();
+    if (options.emit == EmitStage::Recur) {
+      module.print(out);
+      return success();
+    }
   }
 
   // 3. Weights out of the code; arguments read-only.
@@ -433,9 +443,9 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
   markArgumentsReadOnly(module);
 
   // 4. Loops.
-  if (failed(runPipeline(module, "recur-lower-to-loops,canonicalize")))
-    return failure();
   if (options.emit == EmitStage::Loops) {
+    if (failed(runPipeline(module, "recur-lower-to-loops,canonicalize")))
+      return failure();
     module.print(out);
     return success();
   }
@@ -456,6 +466,8 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
       target = *copy;
     }
     if (spec.kind != TargetKind::Host) {
+      if (failed(runPipeline(target, "recur-gpu-scans," + lowerScans)))
+        return failure();
       FailureOr<TargetCode> code =
           compileGPU(target, spec, *machine, options, out, report, emitted);
       if (failed(code))
@@ -467,6 +479,8 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     }
     if (options.emit == EmitStage::PTX)
       continue;
+    if (failed(runPipeline(target, lowerScans)))
+      return failure();
     stripRecurAttributes(target);
     std::string hostPipeline = "recur-host-to-llvm";
     if (options.minParallelWork >= 0)

@@ -722,4 +722,43 @@ def RecurSimKernels : Pass<"recur-sim-kernels", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def RecurGPUScans : Pass<"recur-gpu-scans", "::mlir::ModuleOp"> {
+  let summary = "Diagonal and scalar linear scans as calls of GPU scan "
+                "kernels (GPU targets, on tensors)";
+  let description = [{
+    Replaces each `recur.linear_scan` with a `diagonal` or `scalar`
+    transition (f32, time axis 0, no sequence lengths) by a call of a
+    private declaration `@__recur_gpu_scan_N(a, b, h0) -> (states, last)`
+    whose arguments are `bufferization.access = "read"` (a missing `init`
+    becomes zeros). Bufferization treats the call as opaque;
+    --recur-gpu-scan-kernels gives the declaration its body afterwards.
+    Other scans are left to --recur-lower-scans.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+def RecurGPUScanKernels
+    : Pass<"recur-gpu-scan-kernels", "::mlir::ModuleOp"> {
+  let summary = "Bodies of the GPU scan declarations: block-level scans";
+  let description = [{
+    After bufferization, each `@__recur_gpu_scan_N` declaration of
+    --recur-gpu-scans gets a body: the results allocated, and one
+    `gpu.launch` with a block of 256 threads per state element that walks
+    the sequence in tiles of 1024 steps: each thread composes its 4 steps
+    `h -> A h + B` sequentially, a warp scans the (A, B) pairs with
+    `gpu.shuffle up`, warp totals meet in shared memory (workgroup
+    attributions) between barriers, and each thread writes its states from
+    the carried state through its prefix. The kernel is an ordinary
+    gpu.launch from then on (outlined, lowered to NVVM; on sim its threads
+    run as fibers).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 #endif // RECUR_PASSES_TD

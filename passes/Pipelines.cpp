@@ -69,6 +69,7 @@ std::string recur::gpuKernelsPipeline() {
          "recur-host-expand-copies,"
          "func.func(convert-linalg-to-parallel-loops),"
          "func.func(scf-forall-to-parallel),canonicalize,"
+         "recur-gpu-scan-kernels,"
          "func.func(recur-gpu-map),gpu-kernel-outlining,"
          "recur-gpu-collect-kernels,canonicalize,"
          "gpu.module(expand-strided-metadata,lower-affine,convert-scf-to-cf,"

@@ -84,6 +84,11 @@ bool isMetadataOp(Operation *op) {
 bool touchesDeviceData(Operation *op) {
   if (isMetadataOp(op))
     return false;
+  // The drivers of the scan kernels (--recur-gpu-scan-kernels) run on the
+  // host and launch their own kernels.
+  if (auto call = dyn_cast<func::CallOp>(op))
+    if (call.getCallee().starts_with("__recur_gpu_scan_"))
+      return false;
   for (Value operand : op->getOperands())
     if (isa<MemRefType, UnrankedMemRefType>(operand.getType()) &&
         !isHostMemory(operand))
@@ -573,6 +578,9 @@ void RecurGPUMapPass::runOnOperation() {
     return signalPassFailure();
   keepShapeBuffersOnHost(func);
   WalkResult calls = func.walk([&](func::CallOp call) {
+    // The scan kernels' drivers (--recur-gpu-scan-kernels) launch their own.
+    if (call.getCallee().starts_with("__recur_gpu_scan_"))
+      return WalkResult::advance();
     for (Value operand : call.getOperands())
       if (isa<MemRefType, UnrankedMemRefType>(operand.getType()) &&
           !isHostMemory(operand) && !call->getParentOfType<scf::ParallelOp>()) {
