@@ -1,7 +1,7 @@
 //===- GPUScans.cpp - diagonal linear scans as block-level GPU scans ------===//
 //
 // --recur-gpu-scans (tensors): each recur.linear_scan with a diagonal or
-// scalar transition (time axis 0, f32, no sequence lengths) becomes a call
+// scalar transition (time axis 0, f32; sequence lengths too) becomes a call
 // of a private declaration, which bufferization treats as an opaque
 // function that reads its operands and returns new buffers.
 //
@@ -70,7 +70,7 @@ struct RecurGPUScansPass
       auto bType = cast<RankedTensorType>(op.getB().getType());
       if ((structure != recur::Structure::diagonal &&
            structure != recur::Structure::scalar) ||
-          op.getTimeAxis() != 0 || op.getSeqLens() ||
+          op.getTimeAxis() != 0 ||
           !bType.getElementType().isF32() || op.getCoefficients().size() != 1)
         continue;
       auto aType = cast<RankedTensorType>(op.getCoefficients()[0].getType());
@@ -87,6 +87,23 @@ struct RecurGPUScansPass
           unit *= d;
         }
         if (unit <= 0)
+          continue;
+      }
+      // With sequence lengths: the state elements per batch entry
+      // (dimension 0 of the state).
+      int64_t perBatch = 0;
+      if (op.getSeqLens()) {
+        perBatch = 1;
+        for (int64_t d : bType.getShape().drop_front(2)) {
+          if (ShapedType::isDynamic(d)) {
+            perBatch = -1;
+            break;
+          }
+          perBatch *= d;
+        }
+        auto lensType = cast<RankedTensorType>(op.getSeqLens().getType());
+        if (perBatch <= 0 || bType.getRank() < 2 ||
+            !lensType.getElementType().isInteger(32))
           continue;
       }
       OpBuilder b(op);
@@ -108,23 +125,26 @@ struct RecurGPUScansPass
       do {
         name = (Twine(kScanPrefix) + Twine(count++)).str();
       } while (symbols.lookup(name));
-      auto type = FunctionType::get(
-          &getContext(), {aType, bType, init.getType()},
-          {op.getStates().getType(), lastType});
+      SmallVector<Value> operands{op.getCoefficients()[0], op.getB(), init};
+      if (op.getSeqLens())
+        operands.push_back(op.getSeqLens());
+      auto type = FunctionType::get(&getContext(),
+                                    ValueRange(operands).getTypes(),
+                                    {op.getStates().getType(), lastType});
       OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
       auto decl = func::FuncOp::create(mb, loc, name, type);
       decl.setPrivate();
       // Operands are only read: bufferization need not copy them.
-      for (unsigned i = 0; i < 3; ++i)
+      for (unsigned i = 0; i < operands.size(); ++i)
         decl.setArgAttr(i, "bufferization.access", mb.getStringAttr("read"));
-      decl->setAttr(kScanAttr,
-                    mb.getDictionaryAttr(
-                        {mb.getNamedAttr("reverse", mb.getBoolAttr(
-                                                        op.getReverse())),
-                         mb.getNamedAttr("unit", mb.getI64IntegerAttr(unit))}));
+      decl->setAttr(
+          kScanAttr,
+          mb.getDictionaryAttr(
+              {mb.getNamedAttr("reverse", mb.getBoolAttr(op.getReverse())),
+               mb.getNamedAttr("unit", mb.getI64IntegerAttr(unit)),
+               mb.getNamedAttr("per_batch", mb.getI64IntegerAttr(perBatch))}));
       symbols.insert(decl);
-      auto call = func::CallOp::create(
-          b, loc, decl, ValueRange{op.getCoefficients()[0], op.getB(), init});
+      auto call = func::CallOp::create(b, loc, decl, operands);
       op.replaceAllUsesWith(call.getResults());
       op.erase();
     }
@@ -178,7 +198,7 @@ Value asVector(OpBuilder &b, Location loc, Value v) {
 class ScanKernelBuilder {
 public:
   ScanKernelBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
-  void build(func::FuncOp func, bool reverse, int64_t unit);
+  void build(func::FuncOp func, bool reverse, int64_t unit, int64_t perBatch);
 
 private:
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -199,7 +219,8 @@ private:
   Location loc;
 };
 
-void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit) {
+void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
+                              int64_t perBatch) {
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value aArg = entry->getArgument(0), bArg = entry->getArgument(1),
@@ -255,6 +276,18 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit) {
   Value k = idx(kStepsPerThread);
   Value h0 = memref::LoadOp::create(b, loc, h0v, ValueRange{c});
   Value first = arith::MulIOp::create(b, loc, tid, k);
+  // With sequence lengths this block's channel runs min(max(len, 0), T)
+  // steps; the states after them are zeros.
+  Value allSteps = steps;
+  if (perBatch > 0) {
+    Value lens = entry->getArgument(3);
+    Value row = arith::DivUIOp::create(b, loc, c, idx(perBatch));
+    Value len = memref::LoadOp::create(b, loc, lens, ValueRange{row});
+    Value lenIndex =
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), len);
+    lenIndex = arith::MaxSIOp::create(b, loc, lenIndex, zero);
+    steps = arith::MinSIOp::create(b, loc, lenIndex, allSteps);
+  }
   Value lastIndex = arith::SubIOp::create(b, loc, steps, one);
 
   // The step a (tile, position) stands for, and whether it exists.
@@ -392,6 +425,16 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit) {
         gpu::BarrierOp::create(b, loc);
         scf::YieldOp::create(b, loc, nextCarry);
       });
+  if (perBatch > 0) {
+    // Steps past the length: zeros.
+    Value from = arith::AddIOp::create(b, loc, steps, tid);
+    scf::ForOp::create(b, loc, from, allSteps, idx(kThreads), ValueRange{},
+                       [&](OpBuilder &, Location, Value t, ValueRange) {
+                         memref::StoreOp::create(b, loc, f32(0.0f), s2,
+                                                 ValueRange{t, c});
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
   Value isFirst =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, zero);
   auto writeLast = scf::IfOp::create(b, loc, isFirst, false);
@@ -419,7 +462,8 @@ struct RecurGPUScanKernelsPass
       OpBuilder b(&getContext());
       ScanKernelBuilder(b, func.getLoc())
           .build(func, cast<BoolAttr>(info.get("reverse")).getValue(),
-                 cast<IntegerAttr>(info.get("unit")).getInt());
+                 cast<IntegerAttr>(info.get("unit")).getInt(),
+                 cast<IntegerAttr>(info.get("per_batch")).getInt());
       func->removeAttr(kScanAttr);
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
         func.removeArgAttr(i, "bufferization.access");

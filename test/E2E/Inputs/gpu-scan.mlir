@@ -19,6 +19,24 @@ func.func @diag_reverse(%a: tensor<?x4xf32>, %b: tensor<?x4xf32>)
   return %hs, %last : tensor<?x4xf32>, tensor<4xf32>
 }
 
+// Diagonal with per-batch sequence lengths (dimension 0 of the state),
+// forward and reverse: steps past a row's length keep its state and write
+// zeros.
+func.func @diag_lens(%a: tensor<?x3x2xf32>, %b: tensor<?x3x2xf32>,
+                     %lens: tensor<3xi32>) -> (tensor<?x3x2xf32>, tensor<3x2xf32>) {
+  %hs, %last = recur.linear_scan diagonal a(%a : tensor<?x3x2xf32>)
+      b(%b : tensor<?x3x2xf32>) seq_lens(%lens : tensor<3xi32>)
+      -> tensor<?x3x2xf32>, tensor<3x2xf32>
+  return %hs, %last : tensor<?x3x2xf32>, tensor<3x2xf32>
+}
+func.func @diag_lens_reverse(%a: tensor<?x3x2xf32>, %b: tensor<?x3x2xf32>,
+                             %lens: tensor<3xi32>) -> (tensor<?x3x2xf32>, tensor<3x2xf32>) {
+  %hs, %last = recur.linear_scan diagonal a(%a : tensor<?x3x2xf32>)
+      b(%b : tensor<?x3x2xf32>) seq_lens(%lens : tensor<3xi32>) {reverse}
+      -> tensor<?x3x2xf32>, tensor<3x2xf32>
+  return %hs, %last : tensor<?x3x2xf32>, tensor<3x2xf32>
+}
+
 // Scalar: one decay per row of a [2, 3] state (batch_dims = 1).
 func.func @scalar(%a: tensor<?x2xf32>, %b: tensor<?x2x3xf32>,
                   %h0: tensor<2x3xf32>) -> (tensor<?x2x3xf32>, tensor<2x3xf32>) {
