@@ -727,8 +727,8 @@ def RecurGPUScans : Pass<"recur-gpu-scans", "::mlir::ModuleOp"> {
                 "kernels (GPU targets, on tensors)";
   let description = [{
     Replaces each `recur.linear_scan` with a `diagonal` or `scalar`
-    transition (f32, time axis 0; sequence lengths when the state past
-    dimension 0 is static) by a call of a
+    transition (f32; diagonal on any time axis, scalar on axis 0; sequence
+    lengths when the state past dimension 0 is static) by a call of a
     private declaration `@__recur_gpu_scan_N(a, b, h0) -> (states, last)`
     whose arguments are `bufferization.access = "read"` (a missing `init`
     becomes zeros). Bufferization treats the call as opaque;

@@ -1,7 +1,8 @@
 //===- GPUScans.cpp - diagonal linear scans as block-level GPU scans ------===//
 //
 // --recur-gpu-scans (tensors): each recur.linear_scan with a diagonal or
-// scalar transition (time axis 0, f32; sequence lengths too) becomes a call
+// scalar transition (f32; diagonal on any time axis, scalar on axis 0;
+// sequence lengths too) becomes a call
 // of a private declaration, which bufferization treats as an opaque
 // function that reads its operands and returns new buffers.
 //
@@ -70,7 +71,7 @@ struct RecurGPUScansPass
       auto bType = cast<RankedTensorType>(op.getB().getType());
       if ((structure != recur::Structure::diagonal &&
            structure != recur::Structure::scalar) ||
-          op.getTimeAxis() != 0 ||
+          (structure == recur::Structure::scalar && op.getTimeAxis() != 0) ||
           !bType.getElementType().isF32() || op.getCoefficients().size() != 1)
         continue;
       auto aType = cast<RankedTensorType>(op.getCoefficients()[0].getType());
@@ -94,7 +95,9 @@ struct RecurGPUScansPass
       int64_t perBatch = 0;
       if (op.getSeqLens()) {
         perBatch = 1;
-        for (int64_t d : bType.getShape().drop_front(2)) {
+        SmallVector<int64_t> state(bType.getShape());
+        state.erase(state.begin() + op.getTimeAxis());
+        for (int64_t d : ArrayRef<int64_t>(state).drop_front(1)) {
           if (ShapedType::isDynamic(d)) {
             perBatch = -1;
             break;
@@ -142,7 +145,9 @@ struct RecurGPUScansPass
           mb.getDictionaryAttr(
               {mb.getNamedAttr("reverse", mb.getBoolAttr(op.getReverse())),
                mb.getNamedAttr("unit", mb.getI64IntegerAttr(unit)),
-               mb.getNamedAttr("per_batch", mb.getI64IntegerAttr(perBatch))}));
+               mb.getNamedAttr("per_batch", mb.getI64IntegerAttr(perBatch)),
+               mb.getNamedAttr("time_axis",
+                               mb.getI64IntegerAttr(op.getTimeAxis()))}));
       symbols.insert(decl);
       auto call = func::CallOp::create(b, loc, decl, operands);
       op.replaceAllUsesWith(call.getResults());
@@ -154,27 +159,6 @@ struct RecurGPUScansPass
 //===----------------------------------------------------------------------===//
 // --recur-gpu-scan-kernels
 //===----------------------------------------------------------------------===//
-
-/// `v` (rank >= 1, identity layout) as [d0, rest] (rank 1: [d0, 1]).
-Value asMatrix(OpBuilder &b, Location loc, Value v) {
-  auto type = cast<MemRefType>(v.getType());
-  if (type.getRank() == 2)
-    return v;
-  if (type.getRank() == 1) {
-    SmallVector<OpFoldResult> shape{memref::getMixedSize(b, loc, v, 0),
-                                    b.getIndexAttr(1)};
-    auto result = MemRefType::get({type.getDimSize(0), 1},
-                                  type.getElementType());
-    return memref::ExpandShapeOp::create(b, loc, result, v,
-                                         ArrayRef<ReassociationIndices>{{0, 1}},
-                                         shape);
-  }
-  ReassociationIndices rest;
-  for (int64_t d = 1; d < type.getRank(); ++d)
-    rest.push_back(d);
-  return memref::CollapseShapeOp::create(
-      b, loc, v, ArrayRef<ReassociationIndices>{{0}, rest});
-}
 
 /// `v` (any rank, identity layout) as a vector.
 Value asVector(OpBuilder &b, Location loc, Value v) {
@@ -198,7 +182,8 @@ Value asVector(OpBuilder &b, Location loc, Value v) {
 class ScanKernelBuilder {
 public:
   ScanKernelBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
-  void build(func::FuncOp func, bool reverse, int64_t unit, int64_t perBatch);
+  void build(func::FuncOp func, bool reverse, int64_t unit, int64_t perBatch,
+             int64_t timeAxis);
 
 private:
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -220,7 +205,7 @@ private:
 };
 
 void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
-                              int64_t perBatch) {
+                              int64_t perBatch, int64_t timeAxis) {
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value aArg = entry->getArgument(0), bArg = entry->getArgument(1),
@@ -237,11 +222,17 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
       lastSizes.push_back(memref::DimOp::create(b, loc, h0Arg, d));
   Value states = memref::AllocOp::create(b, loc, statesType, statesSizes);
   Value last = memref::AllocOp::create(b, loc, lastType, lastSizes);
-  Value a2 = asMatrix(b, loc, aArg), b2 = asMatrix(b, loc, bArg);
-  Value s2 = asMatrix(b, loc, states);
+  // Flat views: b and the states are [outer, T, inner] around the time
+  // axis, the state [outer * inner] (element c is (c / inner, c % inner)).
+  Value a1 = asVector(b, loc, aArg), b1 = asVector(b, loc, bArg);
+  Value s1 = asVector(b, loc, states);
   Value h0v = asVector(b, loc, h0Arg), lastv = asVector(b, loc, last);
-  Value steps = memref::DimOp::create(b, loc, b2, 0);
-  Value channels = memref::DimOp::create(b, loc, b2, 1);
+  Value steps = memref::DimOp::create(b, loc, bArg, timeAxis);
+  Value inner = idx(1);
+  for (int64_t d = timeAxis + 1; d < statesType.getRank(); ++d)
+    inner = arith::MulIOp::create(b, loc, inner,
+                                  memref::DimOp::create(b, loc, bArg, d));
+  Value channels = memref::DimOp::create(b, loc, h0v, 0);
   Value zero = idx(0), one = idx(1);
   Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
                                     channels, zero);
@@ -270,6 +261,27 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
   Value cA = unit == 1 ? c
                        : arith::DivUIOp::create(b, loc, c, idx(unit))
                              .getResult();
+  Value outerIndex = arith::DivUIOp::create(b, loc, c, inner);
+  Value innerIndex = arith::RemUIOp::create(b, loc, c, inner);
+  Value totalSteps = steps;
+  // Where step t of this element is in b and the states, and in a.
+  auto elementAt = [&](Value t) -> Value {
+    Value row = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, outerIndex, totalSteps), t);
+    return arith::AddIOp::create(b, loc,
+                                 arith::MulIOp::create(b, loc, row, inner),
+                                 innerIndex);
+  };
+  Value aWidth = unit == 1 ? Value()
+                           : arith::DivUIOp::create(b, loc, channels,
+                                                    idx(unit))
+                                 .getResult();
+  auto coefficientAt = [&](Value t) -> Value {
+    if (unit == 1)
+      return elementAt(t);
+    return arith::AddIOp::create(b, loc,
+                                 arith::MulIOp::create(b, loc, t, aWidth), cA);
+  };
   Value lane = arith::RemUIOp::create(b, loc, tid, idx(kWarp));
   Value warp = arith::DivUIOp::create(b, loc, tid, idx(kWarp));
   Value tile = idx(kThreads * kStepsPerThread);
@@ -314,10 +326,10 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
                                               in, true);
               b.setInsertionPointToStart(branch.thenBlock());
               Value step = stepAt(t);
-              Value at = memref::LoadOp::create(b, loc, a2,
-                                                ValueRange{step, cA});
-              Value bt = memref::LoadOp::create(b, loc, b2,
-                                                ValueRange{step, c});
+              Value at = memref::LoadOp::create(b, loc, a1,
+                                                coefficientAt(step));
+              Value bt = memref::LoadOp::create(b, loc, b1,
+                                                elementAt(step));
               auto next = compose({ab[0], ab[1]}, {at, bt});
               scf::YieldOp::create(b, loc, ValueRange{next.first,
                                                       next.second});
@@ -403,13 +415,13 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
                   scf::IfOp::create(b, loc, TypeRange{f32Type}, in, true);
               b.setInsertionPointToStart(branch.thenBlock());
               Value step = stepAt(t);
-              Value at = memref::LoadOp::create(b, loc, a2,
-                                                ValueRange{step, cA});
-              Value bt = memref::LoadOp::create(b, loc, b2,
-                                                ValueRange{step, c});
+              Value at = memref::LoadOp::create(b, loc, a1,
+                                                coefficientAt(step));
+              Value bt = memref::LoadOp::create(b, loc, b1,
+                                                elementAt(step));
               Value next = arith::AddFOp::create(
                   b, loc, arith::MulFOp::create(b, loc, at, hs[0]), bt);
-              memref::StoreOp::create(b, loc, next, s2, ValueRange{step, c});
+              memref::StoreOp::create(b, loc, next, s1, elementAt(step));
               scf::YieldOp::create(b, loc, next);
               b.setInsertionPointToStart(branch.elseBlock());
               scf::YieldOp::create(b, loc, hs);
@@ -430,8 +442,8 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
     Value from = arith::AddIOp::create(b, loc, steps, tid);
     scf::ForOp::create(b, loc, from, allSteps, idx(kThreads), ValueRange{},
                        [&](OpBuilder &, Location, Value t, ValueRange) {
-                         memref::StoreOp::create(b, loc, f32(0.0f), s2,
-                                                 ValueRange{t, c});
+                         memref::StoreOp::create(b, loc, f32(0.0f), s1,
+                                                 elementAt(t));
                          scf::YieldOp::create(b, loc);
                        });
   }
@@ -463,7 +475,8 @@ struct RecurGPUScanKernelsPass
       ScanKernelBuilder(b, func.getLoc())
           .build(func, cast<BoolAttr>(info.get("reverse")).getValue(),
                  cast<IntegerAttr>(info.get("unit")).getInt(),
-                 cast<IntegerAttr>(info.get("per_batch")).getInt());
+                 cast<IntegerAttr>(info.get("per_batch")).getInt(),
+                 cast<IntegerAttr>(info.get("time_axis")).getInt());
       func->removeAttr(kScanAttr);
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
         func.removeArgAttr(i, "bufferization.access");

@@ -60,6 +60,15 @@ func.func @diag_lens_reverse(%a: tensor<?x3x2xf32>, %b: tensor<?x3x2xf32>,
   return %hs, %last : tensor<?x3x2xf32>, tensor<3x2xf32>
 }
 
+// Diagonal, batch first: time axis 1 of [B, T, N].
+func.func @diag_batch_first(%a: tensor<2x?x3xf32>, %b: tensor<2x?x3xf32>,
+                            %h0: tensor<2x3xf32>) -> (tensor<2x?x3xf32>, tensor<2x3xf32>) {
+  %hs, %last = recur.linear_scan diagonal a(%a : tensor<2x?x3xf32>)
+      b(%b : tensor<2x?x3xf32>) init(%h0 : tensor<2x3xf32>) {time_axis = 1}
+      -> tensor<2x?x3xf32>, tensor<2x3xf32>
+  return %hs, %last : tensor<2x?x3xf32>, tensor<2x3xf32>
+}
+
 // Scalar: one decay per row of a [2, 3] state (batch_dims = 1).
 func.func @scalar(%a: tensor<?x2xf32>, %b: tensor<?x2x3xf32>,
                   %h0: tensor<2x3xf32>) -> (tensor<?x2x3xf32>, tensor<2x3xf32>) {
@@ -138,6 +147,11 @@ def main():
         lens = np.array([T, 0, 1030], np.int32)
         case(fn, T, [a, b, lens],
              scan(a, b, np.zeros((3, 2), np.float32), reverse, lens))
+    for T in [1300]:
+        a, b = decay(2, T, 3), rng.standard_normal((2, T, 3)).astype(np.float32)
+        h0 = rng.standard_normal((2, 3)).astype(np.float32)
+        hs, h = scan(a.transpose(1, 0, 2), b.transpose(1, 0, 2), h0)
+        case("diag_batch_first", T, [a, b, h0], [hs.transpose(1, 0, 2), h])
     for T in [1100]:
         a = decay(T, 2)
         b = rng.standard_normal((T, 2, 3)).astype(np.float32)
@@ -150,7 +164,8 @@ def main():
         "# memory, the carry across tiles) against a float64 numpy loop:",
         "# diagonal (T = 0, 1, 1023, 1024, 1025, 2100), diagonal reverse from",
         "# zeros, with sequence lengths (T, 0, 1030) both ways, scalar with",
-        "# batch_dims = 1; at |got - want| <= "
+        "# batch_dims = 1, diagonal batch first (time axis 1); at",
+        "# |got - want| <= "
         f"{TOL} (1 + |want|).",
         "# The host runs the same models through its chunked scans.",
         "#",

@@ -37,6 +37,15 @@ func.func @diag_lens_reverse(%a: tensor<?x3x2xf32>, %b: tensor<?x3x2xf32>,
   return %hs, %last : tensor<?x3x2xf32>, tensor<3x2xf32>
 }
 
+// Diagonal, batch first: time axis 1 of [B, T, N].
+func.func @diag_batch_first(%a: tensor<2x?x3xf32>, %b: tensor<2x?x3xf32>,
+                            %h0: tensor<2x3xf32>) -> (tensor<2x?x3xf32>, tensor<2x3xf32>) {
+  %hs, %last = recur.linear_scan diagonal a(%a : tensor<2x?x3xf32>)
+      b(%b : tensor<2x?x3xf32>) init(%h0 : tensor<2x3xf32>) {time_axis = 1}
+      -> tensor<2x?x3xf32>, tensor<2x3xf32>
+  return %hs, %last : tensor<2x?x3xf32>, tensor<2x3xf32>
+}
+
 // Scalar: one decay per row of a [2, 3] state (batch_dims = 1).
 func.func @scalar(%a: tensor<?x2xf32>, %b: tensor<?x2x3xf32>,
                   %h0: tensor<2x3xf32>) -> (tensor<?x2x3xf32>, tensor<2x3xf32>) {
