@@ -270,7 +270,7 @@ compileGPU(ModuleOp module, const TargetSpec &spec, const HostMachine &machine,
   code.kind = spec.kind;
   code.machine = machine;
   stripRecurAttributes(module);
-  if (failed(runPipeline(module, gpuKernelsPipeline())))
+  if (failed(runPipeline(module, gpuKernelsPipeline(options.gpuWideScan))))
     return failure();
   std::vector<StringRef> order;
   if (auto names = module->getAttrOfType<ArrayAttr>(kGPUKernelsAttr))
@@ -369,6 +369,8 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
       }))
     return emitError(module.getLoc())
            << "--emit=ptx needs a cuda target (--target=cuda:sm_80)";
+  if (options.gpuWideScan < 0)
+    return emitError(module.getLoc()) << "--gpu-wide-scan must be >= 0";
   if (options.ptxas != "auto" && options.ptxas != "never" &&
       options.ptxas != "always")
     return emitError(module.getLoc())

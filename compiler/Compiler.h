@@ -32,6 +32,9 @@ struct CompileOptions {
   /// For cuda targets: assemble the PTX into cubins with ptxas ("auto": when
   /// ptxas is found; "never"; "always": fail without it).
   std::string ptxas = "auto";
+  /// GPU targets: state elements from which a diagonal scan runs one
+  /// thread per element instead of a block per element.
+  int64_t gpuWideScan = 32768;
   Strategy strategy = Strategy::Auto;
   EmitStage emit = EmitStage::Module;
   /// Steps per chunk of the parallel scans.

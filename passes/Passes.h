@@ -74,7 +74,7 @@ inline constexpr llvm::StringLiteral kDeviceCodeAttr = "recur.device_code";
 
 /// The GPU targets' pipelines as text (Pipelines.cpp): loops to the NVVM
 /// kernel module and its driver; the driver to the LLVM dialect.
-std::string gpuKernelsPipeline();
+std::string gpuKernelsPipeline(int64_t wideScanThreshold);
 std::string gpuDriverToLLVMPipeline();
 
 /// Registers the named pipelines (see Pipelines.cpp).

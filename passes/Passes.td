@@ -754,8 +754,15 @@ def RecurGPUScanKernels
     attributions) between barriers, and each thread writes its states from
     the carried state through its prefix. The kernel is an ordinary
     gpu.launch from then on (outlined, lowered to NVVM; on sim its threads
-    run as fibers).
+    run as fibers). With at least `wide-threshold` state elements (known at
+    run time) a second kernel runs instead: one thread per element walking
+    its sequence, so that a warp's loads and stores are coalesced.
   }];
+  let options = [
+    Option<"wideThreshold", "wide-threshold", "int64_t", /*default=*/"32768",
+           "State elements from which a scan runs one thread per element "
+           "instead of one block per element">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"

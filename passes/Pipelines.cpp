@@ -62,14 +62,15 @@ static std::string hostToLLVM(int64_t minParallelWork) {
 /// GPU targets, part 1: the same loops as the host's, every access to data
 /// in a kernel (--recur-gpu-map), kernels outlined into one module and
 /// lowered to NVVM with math that needs no libdevice, entries marked.
-std::string recur::gpuKernelsPipeline() {
+std::string recur::gpuKernelsPipeline(int64_t wideScanThreshold) {
   return std::string(kToLinalg) +
          "recur-host-fuse-elementwise,canonicalize," + kBufferize +
          "func.func(recur-host-hoist-loop-buffers),"
          "recur-host-expand-copies,"
          "func.func(convert-linalg-to-parallel-loops),"
          "func.func(scf-forall-to-parallel),canonicalize,"
-         "recur-gpu-scan-kernels,"
+         "recur-gpu-scan-kernels{wide-threshold=" +
+         std::to_string(wideScanThreshold) + "},"
          "func.func(recur-gpu-map),gpu-kernel-outlining,"
          "recur-gpu-collect-kernels,canonicalize,"
          "gpu.module(expand-strided-metadata,lower-affine,convert-scf-to-cf,"
@@ -171,7 +172,7 @@ void recur::registerRecurPipelines() {
       "GPU targets: loops to kernels (one gpu.module @recur_kernels lowered "
       "to NVVM) launched by a host driver still in func/memref form",
       [](OpPassManager &pm) {
-        if (failed(parsePassPipeline(gpuKernelsPipeline(), pm)))
+        if (failed(parsePassPipeline(gpuKernelsPipeline(32768), pm)))
           llvm::report_fatal_error("recur-gpu-kernels: bad pipeline");
       });
   PassPipelineRegistration<>(
@@ -179,7 +180,7 @@ void recur::registerRecurPipelines() {
       "The sim target: --recur-gpu-kernels, the kernels as host code "
       "(--recur-sim-kernels), the driver to the LLVM dialect",
       [](OpPassManager &pm) {
-        if (failed(parsePassPipeline(gpuKernelsPipeline() +
+        if (failed(parsePassPipeline(gpuKernelsPipeline(32768) +
                                          ",recur-sim-kernels," +
                                          gpuDriverToLLVMPipeline(),
                                      pm)))

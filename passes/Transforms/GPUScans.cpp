@@ -183,7 +183,7 @@ class ScanKernelBuilder {
 public:
   ScanKernelBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
   void build(func::FuncOp func, bool reverse, int64_t unit, int64_t perBatch,
-             int64_t timeAxis);
+             int64_t timeAxis, int64_t wideThreshold);
 
 private:
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -205,7 +205,8 @@ private:
 };
 
 void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
-                              int64_t perBatch, int64_t timeAxis) {
+                              int64_t perBatch, int64_t timeAxis,
+                              int64_t wideThreshold) {
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value aArg = entry->getArgument(0), bArg = entry->getArgument(1),
@@ -238,8 +239,83 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
                                     channels, zero);
   auto ifAny = scf::IfOp::create(b, loc, any, false);
   b.setInsertionPoint(ifAny.thenBlock()->getTerminator());
-
   auto f32Type = b.getF32Type();
+
+  // Many elements: one thread per element, each walking its sequence (the
+  // threads of a warp read neighbouring elements: coalesced).
+  Value wide = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                     channels, idx(wideThreshold));
+  auto ifWide = scf::IfOp::create(b, loc, wide, /*withElseRegion=*/true);
+  b.setInsertionPoint(ifWide.thenBlock()->getTerminator());
+  {
+    Value grid = arith::CeilDivUIOp::create(b, loc, channels, idx(kThreads));
+    auto launch = gpu::LaunchOp::create(b, loc, grid, one, one,
+                                        idx(kThreads), one, one);
+    Block &body = launch.getBody().front();
+    b.setInsertionPointToEnd(&body);
+    auto terminator = gpu::TerminatorOp::create(b, loc);
+    b.setInsertionPoint(terminator);
+    Value c = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, launch.getBlockIds().x, idx(kThreads)),
+        launch.getThreadIds().x);
+    Value in =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, channels);
+    auto guard = scf::IfOp::create(b, loc, in, false);
+    b.setInsertionPoint(guard.thenBlock()->getTerminator());
+    Value outerIndex = arith::DivUIOp::create(b, loc, c, inner);
+    Value innerIndex = arith::RemUIOp::create(b, loc, c, inner);
+    auto elementAt = [&](Value t) -> Value {
+      Value row = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, outerIndex, steps), t);
+      return arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, row, inner), innerIndex);
+    };
+    auto coefficientAt = [&](Value t) -> Value {
+      if (unit == 1)
+        return elementAt(t);
+      Value width = arith::DivUIOp::create(b, loc, channels, idx(unit));
+      Value cA = arith::DivUIOp::create(b, loc, c, idx(unit));
+      return arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, t, width), cA);
+    };
+    Value mySteps = steps;
+    if (perBatch > 0) {
+      Value row = arith::DivUIOp::create(b, loc, c, idx(perBatch));
+      Value len = memref::LoadOp::create(b, loc, entry->getArgument(3),
+                                         ValueRange{row});
+      Value lenIndex =
+          arith::IndexCastOp::create(b, loc, b.getIndexType(), len);
+      lenIndex = arith::MaxSIOp::create(b, loc, lenIndex, zero);
+      mySteps = arith::MinSIOp::create(b, loc, lenIndex, steps);
+    }
+    Value lastStep = arith::SubIOp::create(b, loc, mySteps, one);
+    Value h0 = memref::LoadOp::create(b, loc, h0v, ValueRange{c});
+    auto walk = scf::ForOp::create(
+        b, loc, zero, mySteps, one, ValueRange{h0},
+        [&](OpBuilder &, Location, Value t, ValueRange h) {
+          Value step =
+              reverse ? arith::SubIOp::create(b, loc, lastStep, t).getResult()
+                      : t;
+          Value at = memref::LoadOp::create(b, loc, a1, coefficientAt(step));
+          Value bt = memref::LoadOp::create(b, loc, b1, elementAt(step));
+          Value next = arith::AddFOp::create(
+              b, loc, arith::MulFOp::create(b, loc, at, h[0]), bt);
+          memref::StoreOp::create(b, loc, next, s1, elementAt(step));
+          scf::YieldOp::create(b, loc, next);
+        });
+    if (perBatch > 0)
+      scf::ForOp::create(b, loc, mySteps, steps, one, ValueRange{},
+                         [&](OpBuilder &, Location, Value t, ValueRange) {
+                           memref::StoreOp::create(b, loc, f32(0.0f), s1,
+                                                   elementAt(t));
+                           scf::YieldOp::create(b, loc);
+                         });
+    memref::StoreOp::create(b, loc, walk.getResult(0), lastv, ValueRange{c});
+  }
+  // Fewer: the block-level scan.
+  b.setInsertionPoint(ifWide.elseBlock()->getTerminator());
+
   auto shared = gpu::AddressSpaceAttr::get(b.getContext(),
                                            gpu::AddressSpace::Workgroup);
   int64_t warps = kThreads / kWarp;
@@ -460,6 +536,7 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
 
 struct RecurGPUScanKernelsPass
     : recur::impl::RecurGPUScanKernelsBase<RecurGPUScanKernelsPass> {
+  using RecurGPUScanKernelsBase::RecurGPUScanKernelsBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
@@ -476,7 +553,8 @@ struct RecurGPUScanKernelsPass
           .build(func, cast<BoolAttr>(info.get("reverse")).getValue(),
                  cast<IntegerAttr>(info.get("unit")).getInt(),
                  cast<IntegerAttr>(info.get("per_batch")).getInt(),
-                 cast<IntegerAttr>(info.get("time_axis")).getInt());
+                 cast<IntegerAttr>(info.get("time_axis")).getInt(),
+                 wideThreshold);
       func->removeAttr(kScanAttr);
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
         func.removeArgAttr(i, "bufferization.access");

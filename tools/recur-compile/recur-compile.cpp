@@ -63,6 +63,12 @@ static cl::opt<std::string>
                   "loops, llvm (LLVM IR of the first target's host code), "
                   "ptx (the cuda target's kernels), module"),
          cl::cat(category));
+static cl::opt<int64_t> gpuWideScan(
+    "gpu-wide-scan", cl::init(32768),
+    cl::desc("GPU targets: state elements from which a diagonal or scalar "
+             "scan runs one thread per element (coalesced, sequential in "
+             "time) instead of a block-level scan per element"),
+    cl::cat(category));
 static cl::opt<std::string>
     ptxasMode("ptxas", cl::init("auto"),
               cl::desc("cuda targets: assemble cubins with ptxas: auto (when "
@@ -199,6 +205,7 @@ int main(int argc, char **argv) {
   if (!targets.empty())
     options.targets.assign(targets.begin(), targets.end());
   options.ptxas = ptxasMode;
+  options.gpuWideScan = gpuWideScan;
   std::optional<recur::Strategy> s = recur::parseStrategy(strategy);
   if (!s) {
     llvm::errs() << "recur-compile: error: unknown --strategy '" << strategy
