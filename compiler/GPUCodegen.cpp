@@ -40,30 +40,28 @@ namespace recur {
 
 static constexpr const char *kNVPTXTriple = "nvptx64-nvidia-cuda";
 
-/// The PTX ISA version (times 10) an architecture needs at least.
+/// The architectures recur-compile targets, and the PTX ISA version (times
+/// 10) each needs at least.
+static const std::pair<const char *, int> kCudaArchs[] = {
+    {"sm_50", 70}, {"sm_52", 70},  {"sm_53", 70},  {"sm_60", 70},
+    {"sm_61", 70}, {"sm_62", 70},  {"sm_70", 70},  {"sm_72", 70},
+    {"sm_75", 70}, {"sm_80", 70},  {"sm_86", 71},  {"sm_87", 74},
+    {"sm_89", 78}, {"sm_90", 78},  {"sm_90a", 80}, {"sm_100", 86},
+    {"sm_100a", 86}, {"sm_101", 86}, {"sm_120", 87}};
+
 static std::optional<int> ptxVersionFor(StringRef arch) {
-  StringRef digits = arch.drop_front(3); // "sm_"
-  bool accelerated = digits.consume_back("a");
-  unsigned sm;
-  if (digits.getAsInteger(10, sm))
-    return std::nullopt;
-  if (sm < 50)
-    return std::nullopt;
-  if (sm <= 80)
-    return accelerated ? std::nullopt : std::optional<int>(70);
-  if (sm == 86) return accelerated ? std::nullopt : std::optional<int>(71);
-  if (sm == 87) return accelerated ? std::nullopt : std::optional<int>(74);
-  if (sm == 89) return accelerated ? std::nullopt : std::optional<int>(78);
-  if (sm == 90) return accelerated ? 80 : 78;
-  if (sm == 100 || sm == 101) return 86;
-  if (sm == 120) return 87;
+  for (const auto &[name, version] : kCudaArchs)
+    if (arch == name)
+      return version;
   return std::nullopt;
 }
 
 bool isKnownCudaArch(StringRef arch, std::string &error) {
-  if (!arch.starts_with("sm_") || !ptxVersionFor(arch)) {
-    error = "unknown CUDA architecture '" + arch.str() +
-            "' (expected sm_50 ... sm_90a, sm_100, sm_120, e.g. sm_80)";
+  if (!ptxVersionFor(arch)) {
+    error = "unknown CUDA architecture '" + arch.str() + "' (known:";
+    for (const auto &entry : kCudaArchs)
+      error += std::string(" ") + entry.first;
+    error += ")";
     return false;
   }
   return true;

@@ -243,10 +243,16 @@ void RecurGPUMapPass::keepShapeBuffersOnHost(func::FuncOp func) {
     while (!worklist.empty()) {
       Value v = worklist.pop_back_val();
       for (Operation *user : v.getUsers()) {
-        if (inKernel(user) || isa<scf::YieldOp, func::ReturnOp>(user))
+        if (inKernel(user) || user->hasTrait<OpTrait::IsTerminator>())
           return;
-        if (isa<memref::CastOp, memref::SubViewOp>(user))
-          worklist.push_back(user->getResult(0));
+        // Views of the buffer (not a reshape it gives the shape of).
+        auto view = dyn_cast<ViewLikeOpInterface>(user);
+        auto reshape = dyn_cast<memref::ReshapeOp>(user);
+        if (isa<memref::CastOp>(user) ||
+            (view && view.getViewSource() == v) ||
+            (reshape && reshape.getSource() == v))
+          for (Value result : user->getResults())
+            worklist.push_back(result);
       }
     }
     shapeBuffers.push_back(alloc);
@@ -291,10 +297,10 @@ bool isPrivatizable(memref::AllocOp alloc, Region &loopRegion) {
         worklist.push_back(castOp.getResult());
         continue;
       }
+      // (Not extract_strided_metadata: its base buffer could be freed.)
       if (!isa<memref::LoadOp, memref::StoreOp, memref::DimOp,
                memref::DeallocOp, memref::CopyOp,
-               memref::ExtractAlignedPointerAsIndexOp,
-               memref::ExtractStridedMetadataOp>(user))
+               memref::ExtractAlignedPointerAsIndexOp>(user))
         return false;
     }
   }
@@ -360,9 +366,18 @@ void privatizeAllocs(ArrayRef<memref::AllocOp> allocs,
     }
     auto slice = memref::SubViewOp::create(b, loc, resultType, big, offsets,
                                            sizes, strides);
-    for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
-      if (isa<memref::DeallocOp>(user))
-        user->erase();
+    // The buffer is freed after the loop: no thread frees it or a view of
+    // it.
+    SmallVector<Value> freed{alloc.getResult()};
+    while (!freed.empty()) {
+      Value v = freed.pop_back_val();
+      for (Operation *user : llvm::make_early_inc_range(v.getUsers())) {
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+        else if (isa<memref::SubViewOp, memref::CastOp>(user))
+          freed.push_back(user->getResult(0));
+      }
+    }
     alloc.replaceAllUsesWith(slice.getResult());
     alloc.erase();
     // Views of the slice have a dynamic offset now.
@@ -389,17 +404,12 @@ void privatizeAllocs(ArrayRef<memref::AllocOp> allocs,
 /// An outermost parallel loop becomes a kernel with one thread per
 /// iteration (the iterations linearized, the last dimension fastest), in
 /// blocks of kBlockSize threads, launched only when there is an iteration.
-/// Loops nested in it stay loops of the thread. A loop with reductions runs
-/// in one thread.
+/// Loops nested in it stay loops of the thread.
 LogicalResult RecurGPUMapPass::mapParallel(scf::ParallelOp loop) {
   Location loc = loop.getLoc();
   OpBuilder b(loop);
-  if (loop.getNumResults() != 0) {
-    Value one = indexConstant(b, loc, 1);
-    gpu::LaunchOp launch = createLaunch(b, loc, one, one);
-    loop->moveBefore(launch.getBody().front().getTerminator());
-    return success();
-  }
+  // (Loops with reductions are runs of mapBlock, with their consumers.)
+  assert(loop.getNumResults() == 0 && "reductions are mapped as runs");
   Value zero = indexConstant(b, loc, 0);
   SmallVector<Value> tripCounts;
   Value total;
@@ -508,7 +518,8 @@ LogicalResult RecurGPUMapPass::mapBlock(Block &block) {
         return failure();
       continue;
     }
-    if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+    auto loop = dyn_cast<scf::ParallelOp>(op);
+    if (loop && loop.getNumResults() == 0) {
       if (failed(flush()) || failed(mapParallel(loop)))
         return failure();
       continue;
@@ -516,8 +527,15 @@ LogicalResult RecurGPUMapPass::mapBlock(Block &block) {
     bool hasKernels =
         op.getNumRegions() != 0 &&
         (containsLaunch(&op) ||
-         op.walk([](scf::ParallelOp) { return WalkResult::interrupt(); })
-             .wasInterrupted());
+         op.walk([](Operation *nested) {
+             auto call = dyn_cast<func::CallOp>(nested);
+             auto parallel = dyn_cast<scf::ParallelOp>(nested);
+             return (parallel && parallel.getNumResults() == 0) ||
+                            (call && call.getCallee().starts_with(
+                                         "__recur_gpu_scan_"))
+                        ? WalkResult::interrupt()
+                        : WalkResult::advance();
+           }).wasInterrupted());
     // Control flow that contains kernels, or that chooses buffers (the
     // ownership-based deallocation's clones), stays on the host.
     bool choosesBuffers =
@@ -541,7 +559,8 @@ LogicalResult RecurGPUMapPass::mapBlock(Block &block) {
     // A host op (sizes, allocations, views) ends the run unless the run
     // needs none of its results later, in which case it moves before the
     // run.
-    if (!run.empty() && isMemoryEffectFree(&op)) {
+    if (!run.empty() &&
+        (isMemoryEffectFree(&op) || isa<memref::AllocOp, memref::AllocaOp>(op))) {
       op.moveBefore(run.front());
       continue;
     }

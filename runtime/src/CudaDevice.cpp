@@ -45,6 +45,10 @@ using CUjit_option = int;
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
+constexpr int CU_LIMIT_MALLOC_HEAP_SIZE = 2;
+/// Kernels that could not have all their buffers hoisted allocate per step
+/// from the device heap (docs/gpu.md); CUDA's default heap is 8 MiB.
+constexpr size_t kDeviceHeapBytes = size_t(256) << 20;
 constexpr CUjit_option CU_JIT_ERROR_LOG_BUFFER = 5;
 constexpr CUjit_option CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 
@@ -97,6 +101,7 @@ public:
   CUresult (*primaryCtxRelease)(CUdevice) = nullptr;
   CUresult (*ctxSetCurrent)(CUcontext) = nullptr;
   CUresult (*ctxSynchronize)() = nullptr;
+  CUresult (*ctxSetLimit)(int, size_t) = nullptr; // optional
   CUresult (*moduleLoadDataEx)(CUmodule *, const void *, unsigned,
                                CUjit_option *, void **) = nullptr;
   CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *) = nullptr;
@@ -161,6 +166,8 @@ std::shared_ptr<CudaDriver> recur::rt::openCudaDriver(std::string *error) {
   }
   lookUp(lib, "cuCtxSetCurrent", &d.ctxSetCurrent, &missing);
   lookUp(lib, "cuCtxSynchronize", &d.ctxSynchronize, &missing);
+  if (void *p = dlsym(lib, "cuCtxSetLimit"))
+    d.ctxSetLimit = reinterpret_cast<decltype(d.ctxSetLimit)>(p);
   lookUp(lib, "cuModuleLoadDataEx", &d.moduleLoadDataEx, &missing);
   lookUp(lib, "cuModuleGetFunction", &d.moduleGetFunction, &missing);
   lookUp(lib, "cuModuleUnload", &d.moduleUnload, &missing);
@@ -211,6 +218,10 @@ std::shared_ptr<CudaDriver> recur::rt::openCudaDriver(std::string *error) {
     return nullptr;
   }
   d.context = context;
+  // A larger device heap (best effort: a failure shows later as a failed
+  // kernel, reported by name).
+  if (d.ctxSetLimit && d.ctxSetCurrent(context) == CUDA_SUCCESS)
+    d.ctxSetLimit(CU_LIMIT_MALLOC_HEAP_SIZE, kDeviceHeapBytes);
   return driver;
 }
 
