@@ -189,6 +189,17 @@ def main():
         "# CHECK-NOT: .local",
         "# CHECK: shfl.sync.up.b32",
         "# CHECK: bar.sync",
+        "# Where ptxas exists: every kernel of these models assembles for",
+        "# sm_80 and sm_90 with no spills.",
+        f"# RUN: %if ptxas %{{ recur-compile {rel}.mlir --target=cuda "
+        "--ptxas=always --explain -o %t.ptxas.rmod | FileCheck %s "
+        "--check-prefix=PTXAS %}",
+        f"# RUN: %if ptxas %{{ recur-compile {rel}.mlir --target=cuda "
+        "--gpu-wide-scan=0 --ptxas=always --explain -o %t.ptxas.rmod | "
+        "FileCheck %s --check-prefix=PTXAS %}",
+        "# PTXAS: kernel __recur_gpu_scan_{{[0-9]+}}_kernel{{.*}}: "
+        "{{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads",
+        "# PTXAS-NOT: {{[1-9][0-9]*}} bytes spill",
     ]
     with open(os.path.join(E2E, NAME + ".test"), "w") as f:
         f.write("\n".join(head + runs) + "\n")
