@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/GPUCodegen.h"
+#include "compiler/TempFiles.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/IRMapping.h"
@@ -148,16 +149,6 @@ std::optional<std::string> findPtxas() {
   }
   return std::nullopt;
 }
-
-namespace {
-struct TempFiles {
-  std::vector<std::string> paths;
-  ~TempFiles() {
-    for (const std::string &p : paths)
-      llvm::sys::fs::remove(p);
-  }
-};
-} // namespace
 
 /// ptxas -v's lines, per kernel: "Compiling entry function 'k'", "N bytes
 /// stack frame, S bytes spill stores, L bytes spill loads", "Used R

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/HostCodegen.h"
+#include "compiler/TempFiles.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -108,17 +109,6 @@ static std::optional<std::string> findLinker() {
       return *path;
   return std::nullopt;
 }
-
-namespace {
-/// Temporary files, removed when it goes out of scope.
-struct TempFiles {
-  std::vector<std::string> paths;
-  ~TempFiles() {
-    for (const std::string &p : paths)
-      llvm::sys::fs::remove(p);
-  }
-};
-} // namespace
 
 FailureOr<std::vector<char>> buildSharedObject(llvm::Module &llvmModule,
                                                const HostMachine &machine,

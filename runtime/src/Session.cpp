@@ -143,6 +143,21 @@ static recur_status prepareGpu(recur_session &session) {
   return nullptr;
 }
 
+/// The memref descriptor (host_abi.h) of a dense row-major buffer at
+/// `data` with `rank` sizes `shape`, written to `w`.
+static void writeDenseDescriptor(int64_t *w, const void *data, int32_t rank,
+                                 const int64_t *shape) {
+  std::memcpy(&w[0], &data, sizeof(void *));
+  std::memcpy(&w[1], &data, sizeof(void *));
+  w[2] = 0;
+  int64_t stride = 1;
+  for (int32_t d = rank - 1; d >= 0; --d) {
+    w[3 + d] = shape[d];
+    w[3 + rank + d] = stride;
+    stride *= shape[d];
+  }
+}
+
 static recur_status createSession(recur_device *device, recur_module *module,
                                   recur_session **out) {
   // The module's targets of the device's kind, and the first whose host
@@ -475,15 +490,7 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
     const ValueView &v = views[k];
     int64_t *w = words.data() + pos;
     operands[k] = w;
-    std::memcpy(&w[0], &v.data, sizeof(void *));
-    std::memcpy(&w[1], &v.data, sizeof(void *));
-    w[2] = 0;
-    int64_t stride = 1;
-    for (int32_t d = v.rank - 1; d >= 0; --d) {
-      w[3 + d] = v.shape[d];
-      w[3 + v.rank + d] = stride;
-      stride *= v.shape[d];
-    }
+    writeDenseDescriptor(w, v.data, v.rank, v.shape);
     pos += RECUR_HOST_DESCRIPTOR_WORDS(v.rank);
   }
 
@@ -812,15 +819,7 @@ recur_status Call::runGpuStep(const HostCallStep &step,
       buffers.push_back({reinterpret_cast<uintptr_t>(device), v.bytes});
     int64_t *w = words.data() + pos;
     operands[k] = w;
-    std::memcpy(&w[0], &device, sizeof(void *));
-    std::memcpy(&w[1], &device, sizeof(void *));
-    w[2] = 0;
-    int64_t stride = 1;
-    for (int32_t d = v.rank - 1; d >= 0; --d) {
-      w[3 + d] = v.shape[d];
-      w[3 + v.rank + d] = stride;
-      stride *= v.shape[d];
-    }
+    writeDenseDescriptor(w, device, v.rank, v.shape);
     pos += RECUR_HOST_DESCRIPTOR_WORDS(v.rank);
   }
 
