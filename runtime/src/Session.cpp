@@ -284,6 +284,17 @@ struct Result {
   size_t count, bytes;
 };
 
+/// Reads a result's descriptor (host_abi.h) from `w`; r.rank is set.
+void readDescriptor(Result &r, const int64_t *w) {
+  std::memcpy(&r.allocated, &w[0], sizeof(void *));
+  std::memcpy(&r.aligned, &w[1], sizeof(void *));
+  r.offset = w[2];
+  for (int32_t d = 0; d < r.rank; ++d) {
+    r.sizes[d] = w[3 + d];
+    r.strides[d] = w[3 + r.rank + d];
+  }
+}
+
 /// Copies `count` elements laid out with `strides` (in elements) from `src`
 /// into dense row-major `dst`.
 void copyStrided(uint8_t *dst, const uint8_t *src, int32_t rank,
@@ -518,14 +529,7 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
     Result &r = rs[k];
     r.output = step.results[k].index;
     r.rank = static_cast<int32_t>(fn.outputs[r.output].shape.size());
-    const int64_t *w = results.data() + pos;
-    std::memcpy(&r.allocated, &w[0], sizeof(void *));
-    std::memcpy(&r.aligned, &w[1], sizeof(void *));
-    r.offset = w[2];
-    for (int32_t d = 0; d < r.rank; ++d) {
-      r.sizes[d] = w[3 + d];
-      r.strides[d] = w[3 + r.rank + d];
-    }
+    readDescriptor(r, results.data() + pos);
     pos += RECUR_HOST_DESCRIPTOR_WORDS(r.rank);
     r.owned = r.allocated && !aliasesKnownMemory(r.allocated) &&
               std::find(candidates.begin(), candidates.end(), r.allocated) ==
@@ -841,14 +845,7 @@ recur_status Call::runGpuStep(const HostCallStep &step,
     Result &r = rs[k];
     r.output = step.results[k].index;
     r.rank = static_cast<int32_t>(fn.outputs[r.output].shape.size());
-    const int64_t *w = results.data() + pos;
-    std::memcpy(&r.allocated, &w[0], sizeof(void *));
-    std::memcpy(&r.aligned, &w[1], sizeof(void *));
-    r.offset = w[2];
-    for (int32_t d = 0; d < r.rank; ++d) {
-      r.sizes[d] = w[3 + d];
-      r.strides[d] = w[3 + r.rank + d];
-    }
+    readDescriptor(r, results.data() + pos);
     pos += RECUR_HOST_DESCRIPTOR_WORDS(r.rank);
     r.owned = false; // the step's allocations are all freed with ctx
   }
