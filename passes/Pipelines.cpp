@@ -69,6 +69,8 @@ std::string recur::gpuKernelsPipeline(int64_t wideScanThreshold) {
          "recur-host-expand-copies,"
          "func.func(convert-linalg-to-parallel-loops),"
          "func.func(scf-forall-to-parallel),canonicalize,"
+         // Neighbouring loops over the same iterations: one kernel.
+         "func.func(scf-parallel-loop-fusion),"
          "recur-gpu-scan-kernels{wide-threshold=" +
          std::to_string(wideScanThreshold) + "},"
          "func.func(recur-gpu-map),gpu-kernel-outlining,"
