@@ -289,7 +289,7 @@ compileGPU(ModuleOp module, const TargetSpec &spec, const HostMachine &machine,
       return emitError(module.getLoc())
              << "internal error: kernel '" << name << "' was not lowered";
     code.kernels.push_back({it->name, it->staticSharedBytes, it->synchronizes,
-                            it->maxThreads});
+                            it->maxThreads, it->numParams});
   }
 
   if (spec.kind == TargetKind::Sim) {

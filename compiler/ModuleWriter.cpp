@@ -128,7 +128,7 @@ std::vector<uint8_t> writeModule(ArrayRef<FunctionSignature> functions,
     for (const KernelEntry &k : t.kernels)
       kernels.push_back(fb::CreateKernel(
           fbb, fbb.CreateString(k.name), uint32_t(k.staticSharedBytes),
-          k.synchronizes, uint32_t(k.maxThreads)));
+          k.synchronizes, uint32_t(k.maxThreads), uint32_t(k.numParams)));
     std::vector<flatbuffers::Offset<fb::KernelImage>> images;
     for (const KernelImage &image : t.images) {
       auto arch = fbb.CreateString(image.arch);

@@ -23,6 +23,7 @@ struct KernelEntry {
   int64_t staticSharedBytes = 0;
   bool synchronizes = false;
   int64_t maxThreads = 0;
+  int64_t numParams = 0;
 };
 
 /// PTX or a cubin for one architecture.

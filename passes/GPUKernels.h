@@ -29,6 +29,8 @@ struct GPUKernelInfo {
   bool synchronizes = false;
   /// nvvm.maxntid's product, or 0 when the kernel does not say.
   int64_t maxThreads = 0;
+  /// Its LLVM parameters (memref descriptors expanded).
+  int64_t numParams = 0;
 };
 
 /// The kernels (llvm.func with gpu.kernel or nvvm.kernel) of an NVVM-lowered

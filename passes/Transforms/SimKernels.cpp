@@ -55,6 +55,7 @@ recur::describeGPUKernels(gpu::GPUModuleOp kernels) {
       continue;
     GPUKernelInfo info;
     info.name = func.getName().str();
+    info.numParams = func.getFunctionType().getNumParams();
     llvm::SetVector<LLVM::GlobalOp> shared;
     func.walk([&](Operation *op) {
       if (isa<NVVM::Barrier0Op, NVVM::BarrierOp, NVVM::ShflOp>(op))

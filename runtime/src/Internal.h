@@ -166,6 +166,7 @@ struct KernelInfo {
   uint32_t staticSharedBytes = 0;
   bool synchronizes = false;
   uint32_t maxThreads = 0; // 0: not stated
+  uint32_t numParams = 0;  // 0: not stated
 };
 
 enum class ImageFormat : uint8_t { Ptx = 0, Cubin = 1 };

@@ -754,6 +754,13 @@ private:
                                (args ? "a valid pointer" : "NULL"));
       return;
     }
+    if (info.numParams && static_cast<uint64_t>(numArgs) != info.numParams) {
+      fail(RECUR_INTERNAL, name + ": launched with " +
+                               std::to_string(numArgs) +
+                               " arguments; it takes " +
+                               std::to_string(info.numParams));
+      return;
+    }
     if (!checkLaunch(info, config, &error)) {
       fail(RECUR_INTERNAL, name + ": cannot launch: " + error);
       return;

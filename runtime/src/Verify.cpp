@@ -430,6 +430,7 @@ recur_status ModuleReader::readKernels(const fb::Target &target,
                   std::to_string(kMaxSharedBytes) + ")");
     out.synchronizes = kernel->synchronizes();
     out.maxThreads = kernel->max_threads();
+    out.numParams = kernel->num_params();
     if (out.maxThreads > kMaxKernelThreads)
       return fail(at + ": max_threads is " + std::to_string(out.maxThreads) +
                   " (a block has at most " + std::to_string(kMaxKernelThreads) +

@@ -314,6 +314,19 @@ TEST_P(SimTest, BarrierInKernelMarkedNotSynchronizing) {
                "synchronizing");
 }
 
+TEST_P(SimTest, LaunchWithTheWrongArgumentCountIsReported) {
+  ModuleSpec spec = gpuSpec();
+  spec.targets[0].kernels[3].numParams = 7;
+  open(spec);
+  std::vector<int32_t> x(32, 0);
+  TensorPtr tx = makeTensor(RECUR_DTYPE_I32, {32}, x.data());
+  recur_status s = nullptr;
+  call("bad_barrier", {tx.get()}, 1, &s);
+  EXPECT_ERROR(s, RECUR_INTERNAL,
+               "kernel 'bad_barrier' (number 3): launched with 1 arguments; "
+               "it takes 7");
+}
+
 TEST_P(SimTest, ShuffleWithExitedLaneIsReported) {
   EXPECT_ERROR(launch({5, 1, 1, 1, 32, 1, 1, 0}), RECUR_INTERNAL,
                "kernel 'exit_shuffle' (number 5): block (0,0,0): warp 0: lane "

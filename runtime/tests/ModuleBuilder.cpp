@@ -113,7 +113,7 @@ std::vector<uint8_t> recur::test::buildModule(const ModuleSpec &spec) {
       for (const KernelSpec &k : t.kernels)
         kernels.push_back(fb::CreateKernel(fbb, fbb.CreateString(k.name),
                                            k.staticSharedBytes, k.synchronizes,
-                                           k.maxThreads));
+                                           k.maxThreads, k.numParams));
       kernelVec = fbb.CreateVector(kernels);
     }
     flatbuffers::Offset<

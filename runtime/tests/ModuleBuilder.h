@@ -71,6 +71,7 @@ struct KernelSpec {
   uint32_t staticSharedBytes = 0;
   bool synchronizes = false;
   uint32_t maxThreads = 0;
+  uint32_t numParams = 0;
 };
 
 /// A cuda target's image: format 0 PTX, 1 cubin (anything else is bad).

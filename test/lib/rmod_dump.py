@@ -69,10 +69,11 @@ def main():
                 print("    %s %s(%s) -> (%s)" % (kind, step.get("symbol"),
                                                 ops, res))
         for i, k in enumerate(t.get("kernels", [])):
-            print("  kernel %d %s shared=%d synchronizes=%s max_threads=%d" % (
-                i, k["name"], k.get("static_shared_bytes", 0),
-                "yes" if k.get("synchronizes") else "no",
-                k.get("max_threads", 0)))
+            print("  kernel %d %s shared=%d synchronizes=%s max_threads=%d "
+                  "params=%d" % (
+                      i, k["name"], k.get("static_shared_bytes", 0),
+                      "yes" if k.get("synchronizes") else "no",
+                      k.get("max_threads", 0), k.get("num_params", 0)))
         for image in t.get("images", []):
             print("  image %s %s, %d bytes" % (
                 image["arch"], image.get("format", "ptx"),
