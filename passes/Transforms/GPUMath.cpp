@@ -44,6 +44,22 @@ struct RecurGPUExpandMathPass
       if (failed(applyPatternsGreedily(root, std::move(patterns))))
         return signalPassFailure();
     }
+    // |x| of integers: a compare and a select.
+    SmallVector<math::AbsIOp> absis;
+    root->walk([&](math::AbsIOp op) { absis.push_back(op); });
+    for (math::AbsIOp op : absis) {
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      Value x = op.getOperand();
+      Value zero = arith::ConstantOp::create(
+          b, loc, b.getZeroAttr(x.getType()));
+      Value negative =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+      Value negated = arith::SubIOp::create(b, loc, zero, x);
+      op.replaceAllUsesWith(
+          arith::SelectOp::create(b, loc, negative, negated, x).getResult());
+      op.erase();
+    }
     // Instructions PTX has, as LLVM intrinsic calls: convert-gpu-to-nvvm
     // would send math ops and the corresponding LLVM intrinsic ops to
     // libdevice, but leaves llvm.call_intrinsic alone, and NVPTX selects

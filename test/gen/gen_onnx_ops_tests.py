@@ -644,6 +644,15 @@ def wrap(text, prefix="# "):
     return "\n".join(lines) + "\n"
 
 
+# Cases the GPU targets cannot compile yet, and why; these run on the host
+# only. recur-compile says the same at the node.
+HOST_ONLY = {
+    "constants_gather": "Gather at an index read from tensor data: the GPU "
+                        "targets' driver cannot read device memory (not "
+                        "supported yet)",
+}
+
+
 def write_case(c):
     model_path = os.path.join(INPUTS, c.name + ".onnx")
     onnx.save(c.model, model_path)
@@ -652,11 +661,16 @@ def write_case(c):
     rel = "%S/../Inputs/ops/"
     rtol, atol = c.tol
     lines = [wrap(f"ONNX ops {c.name}: {c.doc}"),
-             "# recur-compile, then recur-run at each size; outputs compared "
-             f"with numpy's\n# (see the generator) at |got - want| <= {atol} "
+             "# recur-compile (host, sim, cuda), then recur-run at each size on "
+             "host and sim\n# (cuda where there is a GPU); outputs compared "
+             f"with numpy's (see the generator)\n# at |got - want| <= {atol} "
              f"+ {rtol} |want|, same dtype.\n#\n", HEADER,
              "# REQUIRES: recur-compile\n"]
-    lines.append(f"# RUN: recur-compile {rel}{c.name}.onnx -o %t.rmod\n")
+    devices = ("host",) if c.name in HOST_ONLY else ("host", "sim", "cuda")
+    if c.name in HOST_ONLY:
+        lines.append(wrap("Host only: " + HOST_ONLY[c.name]))
+    lines.append(f"# RUN: recur-compile {rel}{c.name}.onnx "
+                 f"--target={','.join(devices)} -o %t.rmod\n")
     if c.checks:
         lines.append(f"# RUN: recur-compile {rel}{c.name}.onnx "
                      "--strategy=sequential --emit=recur -o - | FileCheck %s\n")
@@ -668,19 +682,26 @@ def write_case(c):
                 for n, e, s in c.inputs]
         wants = c.ref(*args)
         assert len(wants) == len(c.outputs)
-        run = [f"recur-run %t.rmod"]
-        check = [f"%npycheck --rtol={rtol} --atol={atol}"]
+        ins = []
         for i, a in enumerate(args):
             np.save(os.path.join(data_dir, tag, f"in{i}.npy"), a)
-            run.append(f"--input=@{rel}{c.name}/{tag}/in{i}.npy")
+            ins.append(f"--input=@{rel}{c.name}/{tag}/in{i}.npy")
         for i, (w, (_, elem, _)) in enumerate(zip(wants, c.outputs)):
             w = np.array(np.asarray(w).astype(NP[elem]), order="C")
             np.save(os.path.join(data_dir, tag, f"want{i}.npy"), w)
-            run.append(f"--output=@%t.{tag}.out{i}.npy")
-            check.append(f"%t.{tag}.out{i}.npy "
-                         f"{rel}{c.name}/{tag}/want{i}.npy")
-        lines.append("# RUN: " + " ".join(run) + "\n")
-        lines.append("# RUN: " + " ".join(check) + "\n")
+        for device in devices:
+            run = [f"recur-run %t.rmod --device={device}"] + ins
+            check = [f"%npycheck --rtol={rtol} --atol={atol}"]
+            for i in range(len(wants)):
+                run.append(f"--output=@%t.{tag}.{device}.out{i}.npy")
+                check.append(f"%t.{tag}.{device}.out{i}.npy "
+                             f"{rel}{c.name}/{tag}/want{i}.npy")
+            run, check = " ".join(run), " ".join(check)
+            if device == "cuda":
+                run = f"%if cuda-device %{{ {run} %}}"
+                check = f"%if cuda-device %{{ {check} %}}"
+            lines.append("# RUN: " + run + "\n")
+            lines.append("# RUN: " + check + "\n")
     for ch in c.checks:
         lines.append(f"# {ch}\n")
     with open(os.path.join(TESTS, c.name + ".test"), "w") as f:

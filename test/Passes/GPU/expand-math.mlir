@@ -28,5 +28,17 @@ module attributes {gpu.container_module} {
       memref.store %b, %a[%i] : memref<8xf32>
       gpu.return
     }
+    // Integer |x|: a compare and a select.
+    // CHECK-LABEL: gpu.func @absi
+    // CHECK:         %[[NEG:.*]] = arith.cmpi slt
+    // CHECK:         %[[MINUS:.*]] = arith.subi
+    // CHECK:         arith.select %[[NEG]], %[[MINUS]]
+    // CHECK-NOT:     math.absi
+    gpu.func @absi(%a: memref<8xi64>, %i: index) kernel {
+      %x = memref.load %a[%i] : memref<8xi64>
+      %y = math.absi %x : i64
+      memref.store %y, %a[%i] : memref<8xi64>
+      gpu.return
+    }
   }
 }
