@@ -731,7 +731,12 @@ def RecurGPUScans : Pass<"recur-gpu-scans", "::mlir::ModuleOp"> {
     lengths when the state past dimension 0 is static) by a call of a
     private declaration `@__recur_gpu_scan_N(a, b, h0) -> (states, last)`
     whose arguments are `bufferization.access = "read"` (a missing `init`
-    becomes zeros). Bufferization treats the call as opaque;
+    becomes zeros). A coefficient (a of a diagonal scan, or b) that a
+    stateless `recur.recurrence` computes elementwise from its sequences (a
+    tree of identity-map `linalg.generic` ops, f32, no captures) is fused:
+    the call takes those sequences, and a private scalar function
+    `@__recur_gpu_scan_N_a` / `_b` computes one element from one element of
+    each, called in the kernel's loads. Bufferization treats the call as opaque;
     --recur-gpu-scan-kernels gives the declaration its body afterwards.
     Other scans are left to --recur-lower-scans.
   }];

@@ -34,6 +34,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace recur {
@@ -58,6 +60,125 @@ constexpr int64_t kStepsPerThread = 4;
 // --recur-gpu-scans
 //===----------------------------------------------------------------------===//
 
+/// A coefficient computed elementwise from sequences of the state's shape
+/// (a stateless recurrence whose body is a tree of elementwise
+/// linalg.generic ops with identity maps): the sequences, and a scalar
+/// function computing one element from one element of each, which the scan
+/// kernel calls in its loads instead of reading the materialized tensor.
+struct FusedCoefficient {
+  SmallVector<Value> inputs;
+  func::FuncOp fn;
+};
+
+class CoefficientFuser {
+public:
+  CoefficientFuser(ModuleOp module, SymbolTable &symbols)
+      : module(module), symbols(symbols) {}
+
+  std::optional<FusedCoefficient> fuse(Value x, int64_t timeAxis,
+                                       StringRef name);
+
+private:
+  /// The scalar of `v` (a value of the map's body) in the function being
+  /// built, or null when `v` is not elementwise.
+  Value scalarOf(Value v);
+
+  ModuleOp module;
+  SymbolTable &symbols;
+  recur::RecurrenceOp map;
+  OpBuilder *fb = nullptr;
+  Block *fnBlock = nullptr;
+  DenseMap<Value, Value> scalars;
+  SmallVector<Value> inputs;
+};
+
+Value CoefficientFuser::scalarOf(Value v) {
+  if (Value known = scalars.lookup(v))
+    return known;
+  Block *body = &map.getBodyBlock();
+  Value result;
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    // A step of one of the map's sequences.
+    if (arg.getOwner() != body || arg.getArgNumber() >= map.getSequences().size())
+      return nullptr;
+    Value outer = map.getSequences()[arg.getArgNumber()];
+    if (!cast<ShapedType>(outer.getType()).getElementType().isF32())
+      return nullptr;
+    inputs.push_back(outer);
+    result = fnBlock->addArgument(fb->getF32Type(), outer.getLoc());
+  } else if (auto generic = v.getDefiningOp<linalg::GenericOp>()) {
+    if (generic->getBlock() != body || generic.getNumDpsInits() != 1 ||
+        generic->getNumResults() != 1 ||
+        generic.getNumParallelLoops() != generic.getNumLoops() ||
+        !llvm::all_of(generic.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); }))
+      return nullptr;
+    Block &payload = generic.getRegion().front();
+    // The output's old value is not an elementwise input.
+    if (!payload.getArguments().back().use_empty())
+      return nullptr;
+    IRMapping mapping;
+    for (auto [operand, arg] :
+         llvm::zip(generic.getDpsInputs(), payload.getArguments())) {
+      Value scalar = scalarOf(operand);
+      if (!scalar)
+        return nullptr;
+      mapping.map(arg, scalar);
+    }
+    for (Operation &op : payload.without_terminator()) {
+      if (op.getNumRegions() != 0 ||
+          !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
+        return nullptr;
+      for (Value operand : op.getOperands()) {
+        if (mapping.contains(operand))
+          continue;
+        // Constants of the body are cloned; nothing else from outside.
+        auto constant = operand.getDefiningOp<arith::ConstantOp>();
+        if (!constant)
+          return nullptr;
+        mapping.map(operand, fb->clone(*constant)->getResult(0));
+      }
+      fb->clone(op, mapping);
+    }
+    result = mapping.lookup(payload.getTerminator()->getOperand(0));
+  } else {
+    return nullptr;
+  }
+  scalars[v] = result;
+  return result;
+}
+
+std::optional<FusedCoefficient>
+CoefficientFuser::fuse(Value x, int64_t timeAxis, StringRef name) {
+  map = x.getDefiningOp<recur::RecurrenceOp>();
+  if (!map || map.getNumStates() != 0 || map.getSeqLens() ||
+      map.getReverse() || !map.getCaptures().empty() ||
+      map.getTimeAxisIndex() != timeAxis)
+    return std::nullopt;
+  unsigned index = cast<OpResult>(x).getResultNumber();
+  Value yielded = map.getYield()->getOperand(index);
+  // The function, built as we go; erased when the tree is not elementwise.
+  OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+  auto fn = func::FuncOp::create(mb, x.getLoc(), name,
+                                 mb.getFunctionType({}, {}));
+  fn.setPrivate();
+  fnBlock = fn.addEntryBlock();
+  OpBuilder builder = OpBuilder::atBlockEnd(fnBlock);
+  fb = &builder;
+  scalars.clear();
+  inputs.clear();
+  Value result = scalarOf(yielded);
+  if (!result || !result.getType().isF32()) {
+    fn.erase();
+    return std::nullopt;
+  }
+  func::ReturnOp::create(builder, x.getLoc(), result);
+  fn.setType(builder.getFunctionType(fnBlock->getArgumentTypes(),
+                                     {builder.getF32Type()}));
+  symbols.insert(fn);
+  return FusedCoefficient{inputs, fn};
+}
+
 struct RecurGPUScansPass
     : recur::impl::RecurGPUScansBase<RecurGPUScansPass> {
   void runOnOperation() override {
@@ -74,7 +195,6 @@ struct RecurGPUScansPass
           (structure == recur::Structure::scalar && op.getTimeAxis() != 0) ||
           !bType.getElementType().isF32() || op.getCoefficients().size() != 1)
         continue;
-      auto aType = cast<RankedTensorType>(op.getCoefficients()[0].getType());
       // The state's elements per coefficient.
       int64_t unit = 1;
       if (structure == recur::Structure::scalar) {
@@ -115,9 +235,11 @@ struct RecurGPUScansPass
       Value init = op.getInit();
       if (!init) {
         SmallVector<Value> dynamic;
+        int64_t axis = op.getTimeAxis();
         for (auto [i, d] : llvm::enumerate(lastType.getShape()))
           if (ShapedType::isDynamic(d))
-            dynamic.push_back(tensor::DimOp::create(b, loc, op.getB(), i + 1));
+            dynamic.push_back(tensor::DimOp::create(
+                b, loc, op.getB(), int64_t(i) < axis ? i : i + 1));
         Value empty = tensor::EmptyOp::create(b, loc, lastType.getShape(),
                                               lastType.getElementType(),
                                               dynamic);
@@ -128,9 +250,25 @@ struct RecurGPUScansPass
       do {
         name = (Twine(kScanPrefix) + Twine(count++)).str();
       } while (symbols.lookup(name));
-      SmallVector<Value> operands{op.getCoefficients()[0], op.getB(), init};
+      // h0, the lengths, then the coefficient a (or the sequences a is
+      // computed from elementwise), then b (likewise).
+      SmallVector<Value> operands{init};
       if (op.getSeqLens())
         operands.push_back(op.getSeqLens());
+      CoefficientFuser fuser(module, symbols);
+      std::optional<FusedCoefficient> fusedA, fusedB;
+      if (structure == recur::Structure::diagonal)
+        fusedA = fuser.fuse(op.getCoefficients()[0], op.getTimeAxis(),
+                            name + "_a");
+      fusedB = fuser.fuse(op.getB(), op.getTimeAxis(), name + "_b");
+      if (fusedA)
+        llvm::append_range(operands, fusedA->inputs);
+      else
+        operands.push_back(op.getCoefficients()[0]);
+      if (fusedB)
+        llvm::append_range(operands, fusedB->inputs);
+      else
+        operands.push_back(op.getB());
       auto type = FunctionType::get(&getContext(),
                                     ValueRange(operands).getTypes(),
                                     {op.getStates().getType(), lastType});
@@ -147,7 +285,21 @@ struct RecurGPUScansPass
                mb.getNamedAttr("unit", mb.getI64IntegerAttr(unit)),
                mb.getNamedAttr("per_batch", mb.getI64IntegerAttr(perBatch)),
                mb.getNamedAttr("time_axis",
-                               mb.getI64IntegerAttr(op.getTimeAxis()))}));
+                               mb.getI64IntegerAttr(op.getTimeAxis())),
+               mb.getNamedAttr("a_inputs",
+                               mb.getI64IntegerAttr(
+                                   fusedA ? fusedA->inputs.size() : 1)),
+               mb.getNamedAttr("b_inputs",
+                               mb.getI64IntegerAttr(
+                                   fusedB ? fusedB->inputs.size() : 1)),
+               mb.getNamedAttr("a_fn",
+                               fusedA ? Attribute(FlatSymbolRefAttr::get(
+                                            fusedA->fn.getSymNameAttr()))
+                                      : mb.getUnitAttr()),
+               mb.getNamedAttr("b_fn",
+                               fusedB ? Attribute(FlatSymbolRefAttr::get(
+                                            fusedB->fn.getSymNameAttr()))
+                                      : mb.getUnitAttr())}));
       symbols.insert(decl);
       auto call = func::CallOp::create(b, loc, decl, operands);
       op.replaceAllUsesWith(call.getResults());
@@ -183,7 +335,8 @@ class ScanKernelBuilder {
 public:
   ScanKernelBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
   void build(func::FuncOp func, bool reverse, int64_t unit, int64_t perBatch,
-             int64_t timeAxis, int64_t wideThreshold);
+             int64_t timeAxis, int64_t wideThreshold, unsigned aInputs,
+             unsigned bInputs, FlatSymbolRefAttr aFn, FlatSymbolRefAttr bFn);
 
 private:
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -206,11 +359,20 @@ private:
 
 void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
                               int64_t perBatch, int64_t timeAxis,
-                              int64_t wideThreshold) {
+                              int64_t wideThreshold, unsigned aInputs,
+                              unsigned bInputs, FlatSymbolRefAttr aFn,
+                              FlatSymbolRefAttr bFn) {
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  Value aArg = entry->getArgument(0), bArg = entry->getArgument(1),
-        h0Arg = entry->getArgument(2);
+  // h0, the lengths, then a's operands, then b's (--recur-gpu-scans).
+  Value h0Arg = entry->getArgument(0);
+  Value lensArg = perBatch > 0 ? entry->getArgument(1) : Value();
+  unsigned firstCoefficient = perBatch > 0 ? 2 : 1;
+  ValueRange aArgs = entry->getArguments().slice(firstCoefficient, aInputs);
+  ValueRange bArgs =
+      entry->getArguments().slice(firstCoefficient + aInputs, bInputs);
+  // Every operand but a scalar a has the shape of b.
+  Value bArg = bArgs.front();
   auto statesType = cast<MemRefType>(func.getResultTypes()[0]);
   auto lastType = cast<MemRefType>(func.getResultTypes()[1]);
   // The results, the shapes of b and of the state.
@@ -225,7 +387,24 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
   Value last = memref::AllocOp::create(b, loc, lastType, lastSizes);
   // Flat views: b and the states are [outer, T, inner] around the time
   // axis, the state [outer * inner] (element c is (c / inner, c % inner)).
-  Value a1 = asVector(b, loc, aArg), b1 = asVector(b, loc, bArg);
+  SmallVector<Value> a1s, b1s;
+  for (Value v : aArgs)
+    a1s.push_back(asVector(b, loc, v));
+  for (Value v : bArgs)
+    b1s.push_back(asVector(b, loc, v));
+  // a_t and b_t of an element: loaded, or computed from the loaded
+  // elements of the sequences they come from.
+  auto loadCoefficient = [&](ArrayRef<Value> views, FlatSymbolRefAttr fn,
+                             Value at) -> Value {
+    SmallVector<Value> elements;
+    for (Value view : views)
+      elements.push_back(memref::LoadOp::create(b, loc, view, at));
+    if (!fn)
+      return elements.front();
+    return func::CallOp::create(b, loc, fn, TypeRange{b.getF32Type()},
+                                elements)
+        .getResult(0);
+  };
   Value s1 = asVector(b, loc, states);
   Value h0v = asVector(b, loc, h0Arg), lastv = asVector(b, loc, last);
   Value steps = memref::DimOp::create(b, loc, bArg, timeAxis);
@@ -282,7 +461,7 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
     Value mySteps = steps;
     if (perBatch > 0) {
       Value row = arith::DivUIOp::create(b, loc, c, idx(perBatch));
-      Value len = memref::LoadOp::create(b, loc, entry->getArgument(3),
+      Value len = memref::LoadOp::create(b, loc, lensArg,
                                          ValueRange{row});
       Value lenIndex =
           arith::IndexCastOp::create(b, loc, b.getIndexType(), len);
@@ -297,8 +476,8 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
           Value step =
               reverse ? arith::SubIOp::create(b, loc, lastStep, t).getResult()
                       : t;
-          Value at = memref::LoadOp::create(b, loc, a1, coefficientAt(step));
-          Value bt = memref::LoadOp::create(b, loc, b1, elementAt(step));
+          Value at = loadCoefficient(a1s, aFn, coefficientAt(step));
+          Value bt = loadCoefficient(b1s, bFn, elementAt(step));
           Value next = arith::AddFOp::create(
               b, loc, arith::MulFOp::create(b, loc, at, h[0]), bt);
           memref::StoreOp::create(b, loc, next, s1, elementAt(step));
@@ -368,7 +547,7 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
   // steps; the states after them are zeros.
   Value allSteps = steps;
   if (perBatch > 0) {
-    Value lens = entry->getArgument(3);
+    Value lens = lensArg;
     Value row = arith::DivUIOp::create(b, loc, c, idx(perBatch));
     Value len = memref::LoadOp::create(b, loc, lens, ValueRange{row});
     Value lenIndex =
@@ -402,10 +581,8 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
                                               in, true);
               b.setInsertionPointToStart(branch.thenBlock());
               Value step = stepAt(t);
-              Value at = memref::LoadOp::create(b, loc, a1,
-                                                coefficientAt(step));
-              Value bt = memref::LoadOp::create(b, loc, b1,
-                                                elementAt(step));
+              Value at = loadCoefficient(a1s, aFn, coefficientAt(step));
+              Value bt = loadCoefficient(b1s, bFn, elementAt(step));
               auto next = compose({ab[0], ab[1]}, {at, bt});
               scf::YieldOp::create(b, loc, ValueRange{next.first,
                                                       next.second});
@@ -491,10 +668,8 @@ void ScanKernelBuilder::build(func::FuncOp func, bool reverse, int64_t unit,
                   scf::IfOp::create(b, loc, TypeRange{f32Type}, in, true);
               b.setInsertionPointToStart(branch.thenBlock());
               Value step = stepAt(t);
-              Value at = memref::LoadOp::create(b, loc, a1,
-                                                coefficientAt(step));
-              Value bt = memref::LoadOp::create(b, loc, b1,
-                                                elementAt(step));
+              Value at = loadCoefficient(a1s, aFn, coefficientAt(step));
+              Value bt = loadCoefficient(b1s, bFn, elementAt(step));
               Value next = arith::AddFOp::create(
                   b, loc, arith::MulFOp::create(b, loc, at, hs[0]), bt);
               memref::StoreOp::create(b, loc, next, s1, elementAt(step));
@@ -554,7 +729,11 @@ struct RecurGPUScanKernelsPass
                  cast<IntegerAttr>(info.get("unit")).getInt(),
                  cast<IntegerAttr>(info.get("per_batch")).getInt(),
                  cast<IntegerAttr>(info.get("time_axis")).getInt(),
-                 wideThreshold);
+                 wideThreshold,
+                 cast<IntegerAttr>(info.get("a_inputs")).getInt(),
+                 cast<IntegerAttr>(info.get("b_inputs")).getInt(),
+                 dyn_cast<FlatSymbolRefAttr>(info.get("a_fn")),
+                 dyn_cast<FlatSymbolRefAttr>(info.get("b_fn")));
       func->removeAttr(kScanAttr);
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
         func.removeArgAttr(i, "bufferization.access");
