@@ -23,6 +23,7 @@ import shutil
 import numpy as np
 
 import gen_linearize_tests as lin
+from devices import DEVICES, gated
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 E2E_DIR = os.path.join(ROOT, "E2E")
@@ -42,11 +43,6 @@ HEADER = """\
 #
 {summary}
 """
-
-
-# Every compiled module runs on each of these; cuda only where lit found a
-# GPU (feature cuda-device).
-DEVICES = ["host", "sim", "cuda"]
 
 
 def save(path, array, dtype=np.float32):
@@ -83,9 +79,7 @@ def run_lines(name, strategy, extra, n_in, n_out, subdir, tag):
                          f"{rel}/{subdir}want{k}.npy" for k in range(n_out))
         run = f"recur-run %t.{tag}.rmod --device={device} {ins} {outs}"
         check = f"%npycheck {TOLERANCE} {pairs}"
-        if device == "cuda":
-            run, check = (f"%if cuda-device %{{ {run} %}}",
-                          f"%if cuda-device %{{ {check} %}}")
+        run, check = gated(device, run, check)
         lines += [f"# RUN: {run}", f"# RUN: {check}"]
     return lines
 

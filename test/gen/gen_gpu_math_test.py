@@ -18,6 +18,7 @@ import math
 import os
 
 import numpy as np
+from devices import gated
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 E2E = os.path.join(ROOT, "..", "E2E")
@@ -77,9 +78,7 @@ def main():
                          for k in range(len(wants)))
         run = f"recur-run %t.rmod --device={device} --input=@{rel}/x.npy {outs}"
         check = f"%npycheck --rtol={RTOL} --atol={ATOL} {pairs}"
-        if device == "cuda":
-            run = f"%if cuda-device %{{ {run} %}}"
-            check = f"%if cuda-device %{{ {check} %}}"
+        run, check = gated(device, run, check)
         lines += [f"# RUN: {run}", f"# RUN: {check}"]
     with open(os.path.join(E2E, NAME + ".test"), "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -14,6 +14,7 @@ Run with /usr/bin/python3 (numpy).
 import os
 
 import numpy as np
+from devices import gated
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 E2E = os.path.join(ROOT, "..", "E2E")
@@ -130,9 +131,7 @@ def main():
             run = (f"recur-run %t.{module} --function={fn} --device={device} "
                    f"{ins} {outs}")
             check = f"%npycheck {TOL} {pairs}"
-            if device == "cuda":
-                run = f"%if cuda-device %{{ {run} %}}"
-                check = f"%if cuda-device %{{ {check} %}}"
+            run, check = gated(device, run, check)
             runs.extend([f"# RUN: {run}", f"# RUN: {check}"])
 
     def decay(*shape):

@@ -26,6 +26,7 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from devices import gated
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INPUTS = os.path.join(ROOT, "ONNX", "Inputs", "controlflow")
@@ -524,9 +525,7 @@ def main():
                     run = (f"recur-run %t.{mode}.rmod --device={device} "
                            f"{ins} {outs_flags}")
                     check = f"%npycheck 1e-5 {pairs}"
-                    if device == "cuda":
-                        run = f"%if cuda-device %{{ {run} %}}"
-                        check = f"%if cuda-device %{{ {check} %}}"
+                    run, check = gated(device, run, check)
                     lines += [f"# RUN: {run}", f"# RUN: {check}"]
         with open(os.path.join(TESTS, name + ".test"), "w") as f:
             f.write("\n".join(lines) + "\n")

@@ -31,6 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
 import onnx_pb  # noqa: E402
+from devices import gated
 
 DATA = "/usr/share/libonnx-testdata/data/node"
 OUT = os.path.join(ROOT, "test", "ONNX", "Node")
@@ -196,9 +197,7 @@ def test_text(name, why_listed, reason):
             for pb in outs:
                 n = pb[len("output_"):-3]
                 check += f" {d}/{device}_{n}.npy {d}/output_{n}.npy"
-            if device == "cuda":
-                run = f"%if cuda-device %{{ {run} %}}"
-                check = f"%if cuda-device %{{ {check} %}}"
+            run, check = gated(device, run, check)
             lines += [f"# RUN: {run}", f"# RUN: {check}"]
     return "\n".join(lines) + "\n"
 

@@ -28,6 +28,7 @@ import zlib
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from devices import gated
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INPUTS = os.path.join(ROOT, "ONNX", "Inputs", "ops")
@@ -697,9 +698,7 @@ def write_case(c):
                 check.append(f"%t.{tag}.{device}.out{i}.npy "
                              f"{rel}{c.name}/{tag}/want{i}.npy")
             run, check = " ".join(run), " ".join(check)
-            if device == "cuda":
-                run = f"%if cuda-device %{{ {run} %}}"
-                check = f"%if cuda-device %{{ {check} %}}"
+            run, check = gated(device, run, check)
             lines.append("# RUN: " + run + "\n")
             lines.append("# RUN: " + check + "\n")
     for ch in c.checks:

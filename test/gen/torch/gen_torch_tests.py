@@ -17,6 +17,10 @@ says whether the import or the scan is wrong.
 import os
 import re
 
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from devices import gated  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 INPUTS = os.path.join(ROOT, "test", "ONNX", "Inputs", "torch")
@@ -115,9 +119,7 @@ def run_lines(name, rmod, tag, extra="", devices=("host", "sim", "cuda")):
             check = f"%npycheck {TOL}" + "".join(
                 f" %t.{tag}.{device}.{sz}.out{k}.npy {d}/want{k}.npy"
                 for k in range(n_out))
-            if device == "cuda":
-                run = f"%if cuda-device %{{ {run} %}}"
-                check = f"%if cuda-device %{{ {check} %}}"
+            run, check = gated(device, run, check)
             lines += [f"# RUN: {run}", f"# RUN: {check}"]
     return lines
 
