@@ -284,6 +284,16 @@ struct Result {
   size_t count, bytes;
 };
 
+/// Room for a step's result descriptors (host_abi.h), sized by the declared
+/// output ranks.
+std::vector<int64_t> resultDescriptorWords(const FunctionInfo &fn,
+                                           const HostCallStep &step) {
+  size_t words = 0;
+  for (const ValueRef &ref : step.results)
+    words += RECUR_HOST_DESCRIPTOR_WORDS(fn.outputs[ref.index].shape.size());
+  return std::vector<int64_t>(std::max<size_t>(words, 1), 0);
+}
+
 /// Reads a result's descriptor (host_abi.h) from `w`; r.rank is set.
 void readDescriptor(Result &r, const int64_t *w) {
   std::memcpy(&r.allocated, &w[0], sizeof(void *));
@@ -505,12 +515,7 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
     pos += RECUR_HOST_DESCRIPTOR_WORDS(v.rank);
   }
 
-  // Room for the result descriptors, sized by the declared output ranks.
-  size_t resultWords = 0;
-  for (const ValueRef &ref : step.results)
-    resultWords +=
-        RECUR_HOST_DESCRIPTOR_WORDS(fn.outputs[ref.index].shape.size());
-  std::vector<int64_t> results(std::max<size_t>(resultWords, 1), 0);
+  std::vector<int64_t> results = resultDescriptorWords(fn, step);
 
   std::vector<Result> rs(step.results.size());
   std::vector<void *> candidates; // owned allocations, no duplicates
@@ -834,11 +839,7 @@ recur_status Call::runGpuStep(const HostCallStep &step,
     pos += RECUR_HOST_DESCRIPTOR_WORDS(v.rank);
   }
 
-  size_t resultWords = 0;
-  for (const ValueRef &ref : step.results)
-    resultWords +=
-        RECUR_HOST_DESCRIPTOR_WORDS(fn.outputs[ref.index].shape.size());
-  std::vector<int64_t> results(std::max<size_t>(resultWords, 1), 0);
+  std::vector<int64_t> results = resultDescriptorWords(fn, step);
   std::vector<Result> rs(step.results.size());
   std::vector<recur_tensor *> made(rs.size(), nullptr);
 

@@ -107,3 +107,30 @@ func.func @host_read(%x: memref<4xindex>) -> index {
   %n = memref.load %x[%c0] : memref<4xindex>
   return %n : index
 }
+
+// -----
+
+// A privatized buffer freed through a view of it: no thread frees it (the
+// host does, after the kernel). A review found the view's dealloc left in
+// the kernel: every thread freed the shared buffer.
+// CHECK-LABEL: func.func @free_view
+// CHECK:       %[[BIG:.*]] = memref.alloc(%{{.*}}) : memref<?x4xf32>
+// CHECK:       gpu.launch
+// CHECK-NOT:     memref.dealloc
+// CHECK:         gpu.terminator
+// CHECK:       memref.dealloc %[[BIG]] : memref<?x4xf32>
+func.func @free_view(%n: index, %out: memref<?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %f = arith.constant 1.0 : f32
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %a = memref.alloc() : memref<4xf32>
+    %v = memref.cast %a : memref<4xf32> to memref<?xf32, strided<[1], offset: ?>>
+    memref.store %f, %v[%c0] : memref<?xf32, strided<[1], offset: ?>>
+    %x = memref.load %a[%c0] : memref<4xf32>
+    memref.store %x, %out[%i, %c0] : memref<?x4xf32>
+    memref.dealloc %v : memref<?xf32, strided<[1], offset: ?>>
+    scf.reduce
+  }
+  return
+}
