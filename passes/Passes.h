@@ -53,7 +53,15 @@ inline constexpr llvm::StringLiteral kHostEnvGlobal = "__recur_env";
 /// RECUR_HOST_ABI_VERSION_SYMBOL and RECUR_HOST_ABI_VERSION.
 inline constexpr llvm::StringLiteral kHostABIVersionSymbol =
     "__recur_host_abi_version";
-inline constexpr unsigned kHostABIVersion = 2;
+inline constexpr unsigned kHostABIVersion = 3;
+/// Declarations that --recur-host-abi implements with the env's callbacks:
+/// void @__recur_newton_report(i64 site, i64 iterations, i64 converged)
+/// calls env->report_newton (skipped without one);
+/// void @__recur_device_read(ptr host_dst, ptr device_src, i64 bytes) calls
+/// env->device_read (memcpy without one).
+inline constexpr llvm::StringLiteral kNewtonReportSymbol =
+    "__recur_newton_report";
+inline constexpr llvm::StringLiteral kDeviceReadSymbol = "__recur_device_read";
 
 /// GPU targets (host_abi.h): --recur-gpu-collect-kernels puts every kernel
 /// in one gpu.module, lists their names (the launch callback's kernel

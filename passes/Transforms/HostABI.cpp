@@ -4,6 +4,8 @@
 // make compiled host code follow runtime/include/recur/host_abi.h -- exported
 // entry points taking descriptor pointers, parallel loops handed to the
 // runtime's parallel_for, a version symbol, and nothing else exported.
+// Declarations of the ABI's helpers (@__recur_newton_report,
+// @__recur_device_read) get bodies that call the env's callbacks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -123,6 +125,12 @@ public:
   /// Host code of a GPU target: malloc/aligned_alloc/free calls outside
   /// device code go to env->device_alloc/device_free.
   LogicalResult useDeviceMemory();
+  /// Gives @__recur_newton_report (a declaration) a body calling
+  /// env->report_newton when there is one.
+  LogicalResult implementNewtonReport(LLVM::LLVMFuncOp report);
+  /// Gives @__recur_device_read (a declaration) a body calling
+  /// env->device_read, or memcpy without one.
+  LogicalResult implementDeviceRead(LLVM::LLVMFuncOp read);
   /// Creates the exported entry of the public function `func`.
   LogicalResult createEntry(LLVM::LLVMFuncOp func);
   /// Creates the exported version function unless it exists.
@@ -141,6 +149,16 @@ private:
   LLVM::GlobalOp getOrCreateEnvGlobal();
   /// The address of this thread's `@__recur_env`.
   Value envSlot(OpBuilder &b, Location loc);
+  /// Loads this thread's env and its field `index`; branches to `missing`
+  /// when either is null, else continues in a new block (where `b` is left)
+  /// with the env's ctx and the field in `envCtx` and `callee`.
+  void loadEnvCallback(OpBuilder &b, Location loc, Region &region,
+                       unsigned index, Block *missing, Value &envCtx,
+                       Value &callee);
+  /// Emits an error on `decl` unless its type is `expected`.
+  LogicalResult checkDeclType(LLVM::LLVMFuncOp decl,
+                              LLVM::LLVMFunctionType expected,
+                              StringRef spelled);
   /// A new function with an empty entry block, after `after` or else at the
   /// end of the module.
   LLVM::LLVMFuncOp createFunc(Location loc, StringRef name, Type result,
@@ -321,11 +339,13 @@ LogicalResult HostABIBuilder::implementLaunch(LLVM::LLVMFuncOp launch) {
 }
 
 // recur_host_env's fields, 8 bytes each: ctx, parallel_for, device_alloc,
-// device_free, launch.
-static constexpr unsigned kEnvFields = 5;
+// device_free, launch, report_newton, device_read (host ABI version 3).
+static constexpr unsigned kEnvFields = 7;
 static constexpr unsigned kEnvDeviceAlloc = 2;
 static constexpr unsigned kEnvDeviceFree = 3;
 static constexpr unsigned kEnvLaunch = 4;
+static constexpr unsigned kEnvReportNewton = 5;
+static constexpr unsigned kEnvDeviceRead = 6;
 
 LLVM::LLVMFuncOp
 HostABIBuilder::getOrCreateEnvCall(StringRef name, unsigned index,
@@ -358,6 +378,107 @@ HostABIBuilder::getOrCreateEnvCall(StringRef name, unsigned index,
   else
     LLVM::ReturnOp::create(b, loc, call.getResults());
   return func;
+}
+
+void HostABIBuilder::loadEnvCallback(OpBuilder &b, Location loc, Region &region,
+                                     unsigned index, Block *missing,
+                                     Value &envCtx, Value &callee) {
+  SmallVector<Type> fields(kEnvFields, ptrType);
+  auto envType = LLVM::LLVMStructType::getLiteral(ctx, fields);
+  Block *current = b.getInsertionBlock();
+  Value null = LLVM::ZeroOp::create(b, loc, ptrType);
+  Value env = LLVM::LoadOp::create(b, loc, ptrType, envSlot(b, loc));
+  Value noEnv =
+      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, env, null);
+  Block *hasEnv = b.createBlock(&region, region.end());
+  Block *hasCallee = b.createBlock(&region, region.end());
+  b.setInsertionPointToEnd(current);
+  LLVM::CondBrOp::create(b, loc, noEnv, missing, hasEnv);
+
+  b.setInsertionPointToStart(hasEnv);
+  Value slot = LLVM::GEPOp::create(
+      b, loc, ptrType, envType, env,
+      ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(index)});
+  callee = LLVM::LoadOp::create(b, loc, ptrType, slot);
+  Value noCallee =
+      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, callee, null);
+  LLVM::CondBrOp::create(b, loc, noCallee, missing, hasCallee);
+
+  b.setInsertionPointToStart(hasCallee);
+  envCtx = LLVM::LoadOp::create(b, loc, ptrType, env);
+}
+
+LogicalResult HostABIBuilder::checkDeclType(LLVM::LLVMFuncOp decl,
+                                            LLVM::LLVMFunctionType expected,
+                                            StringRef spelled) {
+  if (decl.getFunctionType() == expected)
+    return success();
+  return decl.emitError() << "@" << decl.getName() << " must be declared as "
+                          << spelled << ", not " << decl.getFunctionType();
+}
+
+LogicalResult HostABIBuilder::implementNewtonReport(LLVM::LLVMFuncOp report) {
+  Type voidType = LLVM::LLVMVoidType::get(ctx);
+  if (failed(checkDeclType(
+          report,
+          LLVM::LLVMFunctionType::get(voidType, {i64Type, i64Type, i64Type}),
+          "(i64 site, i64 iterations, i64 converged) -> void")))
+    return failure();
+  // entry: env and env->report_newton, or return when either is null.
+  Location loc = report.getLoc();
+  OpBuilder b(ctx);
+  Block *entry = report.addEntryBlock(b);
+  Region &body = report.getBody();
+  Block *done = b.createBlock(&body, body.end());
+  LLVM::ReturnOp::create(b, loc, ValueRange());
+  b.setInsertionPointToEnd(entry);
+  Value envCtx, callee;
+  loadEnvCallback(b, loc, body, kEnvReportNewton, done, envCtx, callee);
+  // void (*report_newton)(void *ctx, int64_t site, int64_t iterations,
+  //                       int64_t converged)
+  auto calleeType = LLVM::LLVMFunctionType::get(
+      voidType, {ptrType, i64Type, i64Type, i64Type});
+  SmallVector<Value> args{callee, envCtx};
+  llvm::append_range(args, entry->getArguments());
+  LLVM::CallOp::create(b, loc, calleeType, args);
+  LLVM::BrOp::create(b, loc, ValueRange(), done);
+  // The return block last, for readability of the output.
+  done->moveBefore(&body, body.end());
+  report.setLinkage(LLVM::Linkage::Internal);
+  return success();
+}
+
+LogicalResult HostABIBuilder::implementDeviceRead(LLVM::LLVMFuncOp read) {
+  Type voidType = LLVM::LLVMVoidType::get(ctx);
+  if (failed(checkDeclType(
+          read,
+          LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType, i64Type}),
+          "(ptr host_dst, ptr device_src, i64 bytes) -> void")))
+    return failure();
+  Location loc = read.getLoc();
+  OpBuilder b(ctx);
+  Block *entry = read.addEntryBlock(b);
+  Region &body = read.getBody();
+  Value dst = entry->getArgument(0), src = entry->getArgument(1),
+        bytes = entry->getArgument(2);
+  // No env or no device_read (the host target, or code called without the
+  // runtime): device memory is host memory, so copy it here.
+  Block *copy = b.createBlock(&body, body.end());
+  LLVM::MemcpyOp::create(b, loc, dst, src, bytes, /*isVolatile=*/false);
+  LLVM::ReturnOp::create(b, loc, ValueRange());
+  b.setInsertionPointToEnd(entry);
+  Value envCtx, callee;
+  loadEnvCallback(b, loc, body, kEnvDeviceRead, copy, envCtx, callee);
+  // void (*device_read)(void *ctx, void *host_dst, const void *device_src,
+  //                     int64_t bytes)
+  auto calleeType = LLVM::LLVMFunctionType::get(
+      voidType, {ptrType, ptrType, ptrType, i64Type});
+  LLVM::CallOp::create(b, loc, calleeType,
+                       ValueRange{callee, envCtx, dst, src, bytes});
+  LLVM::ReturnOp::create(b, loc, ValueRange());
+  copy->moveBefore(&body, body.end());
+  read.setLinkage(LLVM::Linkage::Internal);
+  return success();
 }
 
 LogicalResult HostABIBuilder::implementGPULaunch(LLVM::LLVMFuncOp launch) {
@@ -576,10 +697,18 @@ struct RecurHostABIPass : recur::impl::RecurHostABIBase<RecurHostABIPass> {
     ModuleOp module = getOperation();
     HostABIBuilder abi(module);
     SmallVector<LLVM::LLVMFuncOp> launches, gpuLaunches, entries;
+    SmallVector<LLVM::LLVMFuncOp> newtonReports, deviceReads;
     for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
       if (func->hasAttr(recur::kDeviceCodeAttr))
         continue;
       StringRef name = func.getName();
+      if (name == recur::kNewtonReportSymbol ||
+          name == recur::kDeviceReadSymbol) {
+        if (func.isExternal())
+          (name == recur::kNewtonReportSymbol ? newtonReports : deviceReads)
+              .push_back(func);
+        continue;
+      }
       if (name.starts_with(recur::kHostParLaunchPrefix)) {
         if (func.isExternal())
           launches.push_back(func);
@@ -611,6 +740,10 @@ struct RecurHostABIPass : recur::impl::RecurHostABIBase<RecurHostABIPass> {
       failed |= mlir::failed(abi.implementLaunch(launch));
     for (LLVM::LLVMFuncOp launch : gpuLaunches)
       failed |= mlir::failed(abi.implementGPULaunch(launch));
+    for (LLVM::LLVMFuncOp report : newtonReports)
+      failed |= mlir::failed(abi.implementNewtonReport(report));
+    for (LLVM::LLVMFuncOp read : deviceReads)
+      failed |= mlir::failed(abi.implementDeviceRead(read));
     if (deviceMemory)
       failed |= mlir::failed(abi.useDeviceMemory());
     for (LLVM::LLVMFuncOp func : entries)

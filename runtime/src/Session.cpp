@@ -14,6 +14,10 @@
 // results are copied back from device memory; every allocation of the step
 // is freed when it ends.
 //
+// Compiled code reports each Newton solve through env->report_newton; the
+// session sums the reports of a call into its statistics
+// (recur_session_stat), which every call resets.
+//
 //===----------------------------------------------------------------------===//
 
 #include "GpuDevice.h"
@@ -22,11 +26,51 @@
 #include "ThreadPool.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <unordered_set>
 
 using namespace recur::rt;
+
+namespace {
+
+/// The statistics of one call (runtime.h's recur_stat). Written only by the
+/// calling thread; atomic so that reading them during a call is no race.
+struct CallStats {
+  std::atomic<int64_t> newtonSolves{0};
+  std::atomic<int64_t> newtonIterations{0};
+  std::atomic<int64_t> newtonMaxIterations{0};
+  std::atomic<int64_t> newtonFallbacks{0};
+
+  void reset() {
+    newtonSolves.store(0, std::memory_order_relaxed);
+    newtonIterations.store(0, std::memory_order_relaxed);
+    newtonMaxIterations.store(0, std::memory_order_relaxed);
+    newtonFallbacks.store(0, std::memory_order_relaxed);
+  }
+
+  /// One report_newton (host_abi.h). Negative iteration counts (a broken
+  /// callee) count as 0.
+  void addNewton(int64_t iterations, int64_t converged) {
+    iterations = std::max<int64_t>(iterations, 0);
+    auto add = [](std::atomic<int64_t> &v, int64_t x) {
+      int64_t sum;
+      if (__builtin_add_overflow(v.load(std::memory_order_relaxed), x, &sum))
+        sum = INT64_MAX;
+      v.store(sum, std::memory_order_relaxed);
+    };
+    add(newtonSolves, 1);
+    add(newtonIterations, iterations);
+    if (iterations > newtonMaxIterations.load(std::memory_order_relaxed))
+      newtonMaxIterations.store(iterations, std::memory_order_relaxed);
+    if (!converged)
+      add(newtonFallbacks, 1);
+  }
+};
+
+} // namespace
 
 struct recur_session_s {
   recur_device *device = nullptr;
@@ -43,6 +87,8 @@ struct recur_session_s {
   /// device copy (null when empty), uploaded when the session is made.
   std::unique_ptr<GpuBackend> gpu;
   std::vector<void *> constantBuffers;
+  /// The last call's statistics.
+  CallStats stats;
 
   ~recur_session_s() {
     if (gpu) {
@@ -352,6 +398,22 @@ bool isRowMajor(int32_t rank, const int64_t *sizes, const int64_t *strides) {
   return true;
 }
 
+/// A host step's context (host_abi.h's env->ctx).
+struct HostStep {
+  ThreadPool *pool;
+  CallStats *stats;
+
+  static void parallelFor(void *ctx, int64_t n, recur_host_parallel_body body,
+                          void *data) {
+    ThreadPool::parallelForThunk(static_cast<HostStep *>(ctx)->pool, n, body,
+                                 data);
+  }
+  static void reportNewton(void *ctx, int64_t, int64_t iterations,
+                           int64_t converged) noexcept {
+    static_cast<HostStep *>(ctx)->stats->addNewton(iterations, converged);
+  }
+};
+
 /// Runs one call; owns the outputs produced so far.
 class Call {
 public:
@@ -523,8 +585,11 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
   candidates.reserve(rs.size());
   toFree.reserve(rs.size());
 
-  recur_host_env env{session.device->pool.get(), &ThreadPool::parallelForThunk,
-                     nullptr, nullptr, nullptr};
+  HostStep ctx{session.device->pool.get(), &session.stats};
+  recur_host_env env{};
+  env.ctx = &ctx;
+  env.parallel_for = &HostStep::parallelFor;
+  env.report_newton = &HostStep::reportNewton;
   entry(&env, operands.data(), results.data());
 
   // Read the descriptors back and decide who owns what. (Allocated before
@@ -581,12 +646,14 @@ class GpuStep {
 public:
   GpuStep(recur_session &session)
       : gpu(*session.gpu), target(*session.target),
-        pool(session.device->pool.get()) {}
+        pool(session.device->pool.get()), stats(session.stats),
+        constants(session.module->constants),
+        constantBuffers(session.constantBuffers) {}
 
   ~GpuStep() {
     for (auto &[p, bytes] : live)
       gpu.release(p);
-    for (void *p : uploads)
+    for (auto &[p, bytes] : uploads)
       gpu.release(p);
   }
 
@@ -600,6 +667,8 @@ public:
     e.device_alloc = &GpuStep::deviceAlloc;
     e.device_free = &GpuStep::deviceFree;
     e.launch = &GpuStep::launch;
+    e.report_newton = &GpuStep::reportNewton;
+    e.device_read = &GpuStep::deviceRead;
     return e;
   }
 
@@ -615,7 +684,7 @@ public:
       fail(RECUR_OUT_OF_MEMORY, error);
       return false;
     }
-    uploads.push_back(p);
+    uploads.emplace_back(p, bytes);
     if (!gpu.copyToDevice(p, data, bytes, &error)) {
       fail(RECUR_INTERNAL, error);
       return false;
@@ -725,6 +794,77 @@ private:
     self->live.erase(it);
   }
 
+  static void reportNewton(void *ctx, int64_t, int64_t iterations,
+                           int64_t converged) noexcept {
+    static_cast<GpuStep *>(ctx)->stats.addNewton(iterations, converged);
+  }
+
+  static void deviceRead(void *ctx, void *dst, const void *src,
+                         int64_t bytes) noexcept {
+    auto *self = static_cast<GpuStep *>(ctx);
+    try {
+      if (!self->read(dst, src, bytes) && dst && bytes > 0)
+        std::memset(dst, 0, static_cast<size_t>(bytes));
+    } catch (...) {
+      self->fail(RECUR_OUT_OF_MEMORY, "");
+      if (dst && bytes > 0)
+        std::memset(dst, 0, static_cast<size_t>(bytes));
+    }
+  }
+
+  /// Whether [p, p + bytes) lies inside device memory of this call: a live
+  /// allocation, an operand's copy, or a constant's.
+  bool insideDeviceMemory(const void *p, size_t bytes) const {
+    auto a = reinterpret_cast<uintptr_t>(p);
+    auto inside = [&](const void *base, size_t size) {
+      auto b = reinterpret_cast<uintptr_t>(base);
+      return base && a >= b && a - b <= size && bytes <= size - (a - b);
+    };
+    for (const auto &[q, n] : live)
+      if (inside(q, n))
+        return true;
+    for (const auto &[q, n] : uploads)
+      if (inside(q, n))
+        return true;
+    for (size_t c = 0; c < constantBuffers.size(); ++c)
+      if (inside(constantBuffers[c], constants[c].byteSize))
+        return true;
+    return false;
+  }
+
+  /// device_read: false (the error recorded, or one recorded before) when
+  /// `dst` must be zero-filled.
+  bool read(void *dst, const void *src, int64_t bytes) {
+    if (failed)
+      return false;
+    if (bytes == 0)
+      return true;
+    if (bytes < 0 || !dst) {
+      fail(RECUR_INTERNAL, "device_read of " + std::to_string(bytes) +
+                               " bytes into " + (dst ? "host memory" : "NULL"));
+      return false;
+    }
+    auto n = static_cast<size_t>(bytes);
+    if (!insideDeviceMemory(src, n)) {
+      fail(RECUR_INTERNAL, "device_read of " + std::to_string(bytes) +
+                               " bytes from memory that is not device "
+                               "memory of this call");
+      return false;
+    }
+    std::string e;
+    if (launched && !gpu.synchronize(&e)) {
+      fail(RECUR_INTERNAL, "running the kernels failed (the last launched: " +
+                               lastKernel + "): " + e);
+      return false;
+    }
+    if (!gpu.copyToHost(dst, src, n, &e)) {
+      fail(RECUR_INTERNAL,
+           "device_read of " + std::to_string(bytes) + " bytes: " + e);
+      return false;
+    }
+    return true;
+  }
+
   static void launch(void *ctx, int64_t kernel, int64_t gx, int64_t gy,
                      int64_t gz, int64_t bx, int64_t by, int64_t bz,
                      int64_t dynamicShared, void **args,
@@ -778,8 +918,11 @@ private:
 
   const TargetInfo &target;
   ThreadPool *pool;
+  CallStats &stats;
+  const std::vector<ConstantInfo> &constants;
+  const std::vector<void *> &constantBuffers;
   std::unordered_map<void *, size_t> live;
-  std::vector<void *> uploads;
+  std::vector<std::pair<void *, size_t>> uploads;
   bool failed = false;
   bool launched = false;
   recur_status_code code = RECUR_INTERNAL;
@@ -1009,7 +1152,12 @@ static recur_status callSession(recur_session *session, const char *function,
   if (outputs)
     for (size_t i = 0; i < numOutputs; ++i)
       outputs[i] = nullptr;
-  if (!session || !function)
+  if (!session)
+    return makeStatus(RECUR_INVALID_ARGUMENT,
+                      "recur_session_call: session or function is NULL");
+  std::lock_guard<std::mutex> lock(session->callMutex);
+  session->stats.reset();
+  if (!function)
     return makeStatus(RECUR_INVALID_ARGUMENT,
                       "recur_session_call: session or function is NULL");
   if (numInputs && !inputs)
@@ -1046,7 +1194,6 @@ static recur_status callSession(recur_session *session, const char *function,
                           " target has no plan for it");
   size_t planIndex = static_cast<size_t>(plan - session->target->plans.data());
 
-  std::lock_guard<std::mutex> lock(session->callMutex);
   Call call(*session, fn, *plan, session->entries[planIndex], inputs);
   return call.run(outputs);
 }
@@ -1082,4 +1229,22 @@ recur_status recur_session_call(recur_session *session, const char *function,
     for (size_t i = 0; i < num_outputs; ++i)
       outputs[i] = nullptr;
   return s;
+}
+
+int64_t recur_session_stat(const recur_session *session, recur_stat stat) {
+  if (!session)
+    return -1;
+  const CallStats &s = session->stats;
+  switch (rawEnum(stat)) {
+  case RECUR_STAT_NEWTON_SOLVES:
+    return s.newtonSolves.load(std::memory_order_relaxed);
+  case RECUR_STAT_NEWTON_ITERATIONS:
+    return s.newtonIterations.load(std::memory_order_relaxed);
+  case RECUR_STAT_NEWTON_MAX_ITERATIONS:
+    return s.newtonMaxIterations.load(std::memory_order_relaxed);
+  case RECUR_STAT_NEWTON_FALLBACKS:
+    return s.newtonFallbacks.load(std::memory_order_relaxed);
+  default:
+    return -1;
+  }
 }

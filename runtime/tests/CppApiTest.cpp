@@ -57,3 +57,26 @@ TEST(CppApiTest, ErrorsThrowWithCode) {
   EXPECT_THROW(recur::Tensor::create(RECUR_DTYPE_F32, {-1}),
                std::runtime_error);
 }
+
+TEST(CppApiTest, SessionStatistics) {
+  ModuleSpec spec;
+  spec.functions = {{"newton",
+                     {{"x", typed(RECUR_DTYPE_I64, {4})}},
+                     {{"y", typed(RECUR_DTYPE_I64, {2})}}}};
+  TargetSpec t;
+  t.binary = fakeKernels();
+  t.plans = {simplePlan(spec, 0, "newton_report")};
+  spec.targets = {t};
+  std::vector<uint8_t> bytes = buildModule(spec);
+  recur::Module module = recur::Module::loadMemory(bytes.data(), bytes.size());
+  recur::Session session(recur::Device::create("host", 1), module);
+  EXPECT_EQ(session.stat(RECUR_STAT_NEWTON_SOLVES), 0);
+  int64_t data[4] = {3, 1, 8, 0};
+  recur::Tensor x =
+      recur::Tensor::wrap(RECUR_DTYPE_I64, {4}, data, sizeof(data));
+  session.call("newton", {&x});
+  EXPECT_EQ(session.stat(RECUR_STAT_NEWTON_SOLVES), 2);
+  EXPECT_EQ(session.stat(RECUR_STAT_NEWTON_ITERATIONS), 11);
+  EXPECT_EQ(session.stat(RECUR_STAT_NEWTON_MAX_ITERATIONS), 8);
+  EXPECT_EQ(session.stat(RECUR_STAT_NEWTON_FALLBACKS), 1);
+}

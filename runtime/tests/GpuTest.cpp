@@ -37,6 +37,8 @@ enum Fn : uint32_t {
   Overrun,
   BadFree,
   TwoSteps,
+  ReadBack,
+  BadRead,
 };
 
 /// The kernel table, in fake_gpu.c's numbering.
@@ -75,6 +77,10 @@ ModuleSpec gpuSpec() {
       {"two_steps",
        {{"a", vec}, {"b", vec}},
        {{"c", f32({-1})}, {"t", f32({-1})}}},
+      {"read_back",
+       {{"cfg", typed(RECUR_DTYPE_I64, {9})}},
+       {{"y", typed(RECUR_DTYPE_I32, {})}}},
+      {"bad_read", {{"x", vec}}, {{"y", f32({-1})}}},
   };
   m.constants = {{"w", f32({4}), floatBytes({10, 20, 30, 40})}};
   TargetSpec t;
@@ -95,8 +101,19 @@ ModuleSpec gpuSpec() {
   two.steps = {{1, "gpu_vadd", {in(0), in(1)}, {out(1)}},
                {1, "gpu_vadd", {out(1), in(1)}, {out(0)}}};
   t.plans.push_back(two);
+  t.plans.push_back(simplePlan(m, ReadBack, "gpu_read_back"));
+  t.plans.push_back(simplePlan(m, BadRead, "gpu_bad_read"));
   m.targets = {t};
   return m;
+}
+
+/// RECUR_STAT_NEWTON_* of the session's last call: solves, iterations,
+/// max iterations, fallbacks.
+std::vector<int64_t> newtonStats(const recur_session *session) {
+  return {recur_session_stat(session, RECUR_STAT_NEWTON_SOLVES),
+          recur_session_stat(session, RECUR_STAT_NEWTON_ITERATIONS),
+          recur_session_stat(session, RECUR_STAT_NEWTON_MAX_ITERATIONS),
+          recur_session_stat(session, RECUR_STAT_NEWTON_FALLBACKS)};
 }
 
 TensorPtr makeTensor(recur_dtype dtype, std::vector<int64_t> shape,
@@ -441,6 +458,44 @@ TEST_P(SimTest, MalformedResultsAreRefused) {
   EXPECT_EQ(contents<float>(out[0].get()), a);
 }
 
+TEST_P(SimTest, DeviceReadAndNewtonReports) {
+  // mark writes the thread count: 2x3x1 blocks of 4x2x2 threads = 96.
+  struct Case {
+    std::vector<int64_t> cfg;
+    int32_t count;
+    int64_t fallbacks;
+  } cases[] = {{{4, 2, 3, 1, 4, 2, 2, 0, 1}, 96, 0},
+               {{4, 1, 1, 1, 7, 1, 1, 0, 0}, 7, 1},
+               {{4, 5, 1, 1, 32, 1, 1, 0, 1}, 160, 0}};
+  for (const Case &c : cases) {
+    TensorPtr cfg = makeTensor(RECUR_DTYPE_I64, {9}, c.cfg.data());
+    std::vector<TensorPtr> out = callOk("read_back", {cfg.get()}, 1);
+    ASSERT_EQ(out.size(), 1u);
+    // The runtime's own copy of the result, and what device_read gave the
+    // driver (reported as the iteration count), both equal the count.
+    EXPECT_EQ(contents<int32_t>(out[0].get())[0], c.count);
+    EXPECT_EQ(newtonStats(session.get()),
+              (std::vector<int64_t>{1, c.count, c.count, c.fallbacks}));
+  }
+  TensorPtr x =
+      makeTensor(RECUR_DTYPE_F32, {2}, std::vector<float>{1, 2}.data());
+  TensorPtr y =
+      makeTensor(RECUR_DTYPE_F32, {2}, std::vector<float>{3, 4}.data());
+  callOk("vadd", {x.get(), y.get()}, 1);
+  EXPECT_EQ(newtonStats(session.get()), (std::vector<int64_t>{0, 0, 0, 0}));
+}
+
+TEST_P(SimTest, DeviceReadOfForeignMemoryIsReported) {
+  TensorPtr x = makeTensor(RECUR_DTYPE_F32, {4}, std::vector<float>(4).data());
+  recur_status s = nullptr;
+  call("bad_read", {x.get()}, 1, &s);
+  EXPECT_ERROR(s, RECUR_INTERNAL,
+               "device_read of 4 bytes from memory that is not device memory "
+               "of this call");
+  // The destination was zero-filled: the report after it says 0.
+  EXPECT_EQ(newtonStats(session.get()), (std::vector<int64_t>{1, 0, 0, 0}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Threads, SimTest, ::testing::Values(1, 4));
 INSTANTIATE_TEST_SUITE_P(Threads, SimLaunchErrorTest, ::testing::Values(1));
 
@@ -741,6 +796,35 @@ TEST_F(CudaFakeTest, LaunchErrors) {
                  "running the kernels failed (the last launched: 'mark'): "
                  "cuCtxSynchronize failed: CUDA_ERROR_LAUNCH_FAILED "
                  "(unspecified launch failure)");
+  }
+  EXPECT_EQ(liveAllocations(), 1); // only the constant
+}
+
+TEST_F(CudaFakeTest, DeviceRead) {
+  ASSERT_OK(open(cudaSpec()));
+  auto readBack = [&](std::vector<int64_t> cfg, int32_t *value) {
+    TensorPtr t = makeTensor(RECUR_DTYPE_I64, {9}, cfg.data());
+    recur_tensor *in[] = {t.get()};
+    recur_tensor *out[1] = {nullptr};
+    recur_status s =
+        recur_session_call(session.get(), "read_back", in, 1, out, 1);
+    TensorPtr y(out[0]);
+    if (!s && value)
+      *value = contents<int32_t>(y.get())[0];
+    return s;
+  };
+  int32_t value = 0;
+  ASSERT_OK(readBack({4, 2, 3, 1, 4, 2, 2, 0, 0}, &value));
+  EXPECT_EQ(value, 96);
+  EXPECT_EQ(newtonStats(session.get()), (std::vector<int64_t>{1, 96, 96, 1}));
+  {
+    // The launch faults: device_read synchronizes first, so the fault is
+    // its error, and the driver reads zeros.
+    ScopedEnv faulty("FAKE_CUDA_FAIL", "1");
+    EXPECT_ERROR(readBack({4, 1, 1, 1, 1, 1, 1, 0, 1}, nullptr), RECUR_INTERNAL,
+                 "running the kernels failed (the last launched: 'mark'): "
+                 "cuCtxSynchronize failed: CUDA_ERROR_LAUNCH_FAILED");
+    EXPECT_EQ(newtonStats(session.get()), (std::vector<int64_t>{1, 0, 0, 0}));
   }
   EXPECT_EQ(liveAllocations(), 1); // only the constant
 }

@@ -34,6 +34,7 @@ enum Fn : uint32_t {
   Cover,
   AddTwo,
   Check,
+  NewtonReport,
 };
 
 /// A module with one function per kernel of fake_kernels.c.
@@ -67,6 +68,9 @@ ModuleSpec kernelsSpec() {
       {"check",
        {{"x", f32({-1, -1}, {-1, 0})}, {"h0", f32({-1, 8}, {0, -1})}},
        {{"y", f32({-1, -1})}}},
+      {"newton_report",
+       {{"x", typed(RECUR_DTYPE_I64, {4})}},
+       {{"y", typed(RECUR_DTYPE_I64, {2})}}},
   };
   m.constants = {{"w", f32({4}), floatBytes({2, 3, 4, 5})}};
   TargetSpec t;
@@ -89,6 +93,7 @@ ModuleSpec kernelsSpec() {
   t.plans.push_back(two);
   // check(x, h0): the transpose of x (h0 is only checked).
   t.plans.push_back({Check, {{1, "transpose_view", {in(0)}, {out(0)}}}});
+  t.plans.push_back(simplePlan(m, NewtonReport, "newton_report"));
   m.targets = {t};
   return m;
 }
@@ -567,7 +572,7 @@ TEST_F(SessionCreateTest, WrongHostAbiVersion) {
   ASSERT_FALSE(m.targets[0].binary.empty());
   EXPECT_ERROR(create(m), RECUR_UNAVAILABLE,
                "the module's host code uses host ABI version 99; this runtime "
-               "implements 2");
+               "implements 3");
 }
 
 TEST_F(SessionCreateTest, NotASharedObject) {
@@ -610,4 +615,78 @@ TEST(DeviceTest, Errors) {
   recur_session *s = nullptr;
   EXPECT_ERROR(recur_session_create(nullptr, m, &s), RECUR_INVALID_ARGUMENT,
                "device or module is NULL");
+}
+
+//===----------------------------------------------------------------------===//
+// Statistics (report_newton)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct NewtonStats {
+  int64_t solves, iterations, maxIterations, fallbacks;
+  bool operator==(const NewtonStats &o) const {
+    return solves == o.solves && iterations == o.iterations &&
+           maxIterations == o.maxIterations && fallbacks == o.fallbacks;
+  }
+};
+
+std::ostream &operator<<(std::ostream &os, const NewtonStats &s) {
+  return os << "{solves " << s.solves << ", iterations " << s.iterations
+            << ", max " << s.maxIterations << ", fallbacks " << s.fallbacks
+            << "}";
+}
+
+NewtonStats statsOf(const recur_session *session) {
+  return {recur_session_stat(session, RECUR_STAT_NEWTON_SOLVES),
+          recur_session_stat(session, RECUR_STAT_NEWTON_ITERATIONS),
+          recur_session_stat(session, RECUR_STAT_NEWTON_MAX_ITERATIONS),
+          recur_session_stat(session, RECUR_STAT_NEWTON_FALLBACKS)};
+}
+
+} // namespace
+
+TEST_F(SessionTest, NewtonStatistics) {
+  EXPECT_EQ(statsOf(session.get()), (NewtonStats{0, 0, 0, 0}));
+  // Each case: the two solves' (iterations, converged), and the expected
+  // statistics, computed by hand.
+  struct Case {
+    int64_t x[4];
+    NewtonStats expected;
+  } cases[] = {
+      {{5, 1, 9, 0}, {2, 14, 9, 1}},
+      {{7, 1, 3, 1}, {2, 10, 7, 0}},
+      {{12, 0, 12, 0}, {2, 24, 12, 2}},
+      {{0, 1, 1, 1}, {2, 1, 1, 0}},
+  };
+  for (const Case &c : cases) {
+    TensorPtr x = tensor(RECUR_DTYPE_I64, {4});
+    std::memcpy(recur_tensor_data(x.get()), c.x, sizeof(c.x));
+    std::vector<TensorPtr> out;
+    ASSERT_OK(call("newton_report", {x.get()}, &out, 1));
+    const auto *y =
+        static_cast<const int64_t *>(recur_tensor_data(out[0].get()));
+    EXPECT_EQ(y[0], 1) << "the host device gives report_newton";
+    EXPECT_EQ(y[1], 0) << "the host device gives no device_read";
+    EXPECT_EQ(statsOf(session.get()), c.expected);
+  }
+  // Every call starts from zero: one without reports, and one that fails.
+  TensorPtr v = vector({1, 2});
+  std::vector<TensorPtr> out;
+  ASSERT_OK(call("add_one", {v.get()}, &out, 1));
+  EXPECT_EQ(statsOf(session.get()), (NewtonStats{0, 0, 0, 0}));
+  TensorPtr x = tensor(RECUR_DTYPE_I64, {4});
+  const int64_t values[4] = {4, 1, 6, 0};
+  std::memcpy(recur_tensor_data(x.get()), values, sizeof(values));
+  ASSERT_OK(call("newton_report", {x.get()}, &out, 1));
+  EXPECT_EQ(statsOf(session.get()), (NewtonStats{2, 10, 6, 1}));
+  EXPECT_ERROR(call("newton_report", {v.get()}, &out, 1),
+               RECUR_INVALID_ARGUMENT, "dtype is f32, expected i64");
+  EXPECT_EQ(statsOf(session.get()), (NewtonStats{0, 0, 0, 0}));
+}
+
+TEST_F(SessionTest, UnknownStatistic) {
+  EXPECT_EQ(recur_session_stat(session.get(), static_cast<recur_stat>(4)), -1);
+  EXPECT_EQ(recur_session_stat(session.get(), static_cast<recur_stat>(-1)), -1);
+  EXPECT_EQ(recur_session_stat(nullptr, RECUR_STAT_NEWTON_SOLVES), -1);
 }

@@ -294,3 +294,39 @@ EXPORT void gpu_bad_free(const recur_host_env *env, void **operands,
   env->device_free(env->ctx, x);
   setResult1((Desc1 *)results, x, n);
 }
+
+/* cfg as for gpu_launch_cfg, then cfg[8]: launches `mark`, reads its
+ * value back with device_read (which waits for the launch) and reports one
+ * Newton solve of that many iterations, converged when cfg[8] is 1. y is
+ * the device buffer (the runtime copies it back on its own), so the test
+ * can compare the two. */
+EXPORT void gpu_read_back(const recur_host_env *env, void **operands,
+                          void *results) {
+  int64_t n;
+  const int64_t *cfg = (const int64_t *)data1(operands, 0, &n);
+  void *out = env->device_alloc(env->ctx, 4);
+  void *args[] = {&out};
+  env->launch(env->ctx, cfg[0], cfg[1], cfg[2], cfg[3], cfg[4], cfg[5], cfg[6],
+              cfg[7], args, 1);
+  int32_t value = -7;
+  env->device_read(env->ctx, &value, out, 4);
+  env->report_newton(env->ctx, 0, value, cfg[8]);
+  Desc0 *r = (Desc0 *)results;
+  r->allocated = out;
+  r->aligned = out;
+  r->offset = 0;
+}
+
+/* Reads 4 bytes from memory that is no device memory of the call: an
+ * error, and the destination zero-filled, which the reported iteration
+ * count shows. */
+EXPORT void gpu_bad_read(const recur_host_env *env, void **operands,
+                         void *results) {
+  int64_t n;
+  data1(operands, 0, &n);
+  int32_t value = 12345;
+  env->device_read(env->ctx, &value, kWild, 4);
+  env->report_newton(env->ctx, 0, value, 1);
+  void *p = env->device_alloc(env->ctx, n * 4);
+  setResult1((Desc1 *)results, p, n);
+}

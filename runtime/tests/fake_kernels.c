@@ -274,3 +274,21 @@ EXPORT void cover(const recur_host_env *env, void **operands, void *results) {
   setResult1(&r[0], d.counts, n);
   setResult1(&r[1], d.nested, n);
 }
+
+/* Two Newton reports, as compiled code makes them (skipped when
+ * report_newton is NULL): x is i64[4] = iterations and converged of solve
+ * 0, then of solve 1. y is i64[2]: whether report_newton was there, and
+ * whether device_read was (the host device gives none). */
+EXPORT void newton_report(const recur_host_env *env, void **operands,
+                          void *results) {
+  const Desc1 *x = (const Desc1 *)operands[0];
+  const int64_t *v = (const int64_t *)x->aligned + x->offset;
+  if (env->report_newton) {
+    env->report_newton(env->ctx, 0, v[0], v[1]);
+    env->report_newton(env->ctx, 1, v[2], v[3]);
+  }
+  int64_t *y = (int64_t *)malloc(2 * sizeof(int64_t));
+  y[0] = env->report_newton != NULL;
+  y[1] = env->device_read != NULL;
+  setResult1((Desc1 *)results, y, 2);
+}

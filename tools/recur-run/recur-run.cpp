@@ -51,6 +51,12 @@ usage: recur-run MODULE.rmod [options] --input=... [--input=...]
                          minimum, median and maximum wall time
   --help                 prints this help
 
+When the first call solved recurrences with Newton's method, one line on
+stderr says how, for example
+  recur-run: newton: 2 solves, 14 iterations (at most 9 in one solve)
+with "; 1 did not converge and finished sequentially" appended when a solve
+reached its iteration limit (its result is still right).
+
 Exit code 0 on success; 1 on any error, with one line on stderr that starts
 with "recur-run: error: ". See docs/recur-run.md.
 )";
@@ -311,6 +317,25 @@ static void printBenchmark(const std::string &function,
               formatMilliseconds(milliseconds[n - 1]).c_str());
 }
 
+/// After the first call: one line on stderr about its Newton solves, if it
+/// made any (docs/recur-run.md).
+static void printNewtonStats(const recur_session *session) {
+  int64_t solves = recur_session_stat(session, RECUR_STAT_NEWTON_SOLVES);
+  if (solves <= 0)
+    return;
+  int64_t iterations =
+      recur_session_stat(session, RECUR_STAT_NEWTON_ITERATIONS);
+  int64_t most = recur_session_stat(session, RECUR_STAT_NEWTON_MAX_ITERATIONS);
+  int64_t fallbacks = recur_session_stat(session, RECUR_STAT_NEWTON_FALLBACKS);
+  std::string line = "recur-run: newton: " + plural(size_t(solves), "solve") +
+                     ", " + plural(size_t(iterations), "iteration") +
+                     " (at most " + std::to_string(most) + " in one solve)";
+  if (fallbacks > 0)
+    line += "; " + std::to_string(fallbacks) +
+            " did not converge and finished sequentially";
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
 static int run(const Options &options) {
   // The inputs first: a mistake on the command line fails before the
   // module is loaded.
@@ -382,6 +407,7 @@ static int run(const Options &options) {
   std::vector<TensorPtr> outputs(numOutputs);
   if (!call(session.get(), name.c_str(), inputs, outputs, error))
     return fail(error);
+  printNewtonStats(session.get());
   for (size_t i = 0; i < numOutputs; ++i)
     if (!reportOutput(module.get(), function, i, outputs[i].get(), options,
                       error))

@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define RECUR_HOST_ABI_VERSION 2
+#define RECUR_HOST_ABI_VERSION 3
 
 /* The shared object exports `uint32_t __recur_host_abi_version(void)`,
  * returning RECUR_HOST_ABI_VERSION. */
@@ -68,6 +68,29 @@ typedef struct recur_host_env {
                  int64_t grid_z, int64_t block_x, int64_t block_y,
                  int64_t block_z, int64_t dynamic_shared_bytes, void **args,
                  int64_t num_args);
+
+  /* Version 3. Any target: compiled code calls report_newton once after
+   * each Newton solve of a recurrence (the parallel evaluation of a
+   * nonlinear recurrence). `site` numbers the Newton solves of the module
+   * (0, 1, ... in the order the compiler made them), `iterations` is the
+   * number of Newton iterations run, and `converged` is 1, or 0 when the
+   * iteration limit was reached without convergence and the recurrence was
+   * then evaluated sequentially (the answer is still right). May be NULL:
+   * compiled code then skips the call. Called only on the entry's calling
+   * thread, never inside parallel_for bodies. The runtime sums these into
+   * the statistics of the call (runtime.h's recur_session_stat).
+   *
+   * GPU targets only (NULL for `host`): device_read copies `bytes` from
+   * device memory at device_src to host memory at host_dst, after every
+   * earlier launch of the call has completed. On an error (recorded in ctx
+   * as for the other callbacks, also when one was recorded before)
+   * host_dst is zero-filled. The driver reads a convergence flag with it.
+   * With a NULL env or a NULL device_read, compiled code copies with
+   * memcpy (right only where device memory is host memory). */
+  void (*report_newton)(void *ctx, int64_t site, int64_t iterations,
+                        int64_t converged);
+  void (*device_read)(void *ctx, void *host_dst, const void *device_src,
+                      int64_t bytes);
 } recur_host_env;
 
 /* The `sim` target's kernels: the same NVVM kernels as `cuda`, compiled for

@@ -179,6 +179,24 @@ RECUR_API recur_status recur_session_call(recur_session *session,
                                           recur_tensor **outputs,
                                           size_t num_outputs);
 
+/* Statistics of a session's last call (reset when each recur_session_call
+ * starts, including calls that fail). Newton: the parallel evaluation of a
+ * nonlinear recurrence by Newton's method (docs/passes.md); each solve
+ * reports its iterations, and a solve that reached its iteration limit
+ * without converging finished sequentially (its result is still right). */
+typedef enum recur_stat {
+  RECUR_STAT_NEWTON_SOLVES = 0,         /* Newton solves run */
+  RECUR_STAT_NEWTON_ITERATIONS = 1,     /* their iterations, in total */
+  RECUR_STAT_NEWTON_MAX_ITERATIONS = 2, /* the most iterations of one solve */
+  RECUR_STAT_NEWTON_FALLBACKS = 3,      /* solves that did not converge */
+} recur_stat;
+
+/* The value of `stat` for the session's last call (0 before any call); -1
+ * for an unknown stat or a NULL session. Not meaningful while a call of the
+ * session is running. */
+RECUR_API int64_t recur_session_stat(const recur_session *session,
+                                     recur_stat stat);
+
 #ifdef __cplusplus
 }
 #endif

@@ -195,6 +195,11 @@ public:
     return call(function, std::vector<const Tensor *>(inputs));
   }
 
+  /// A statistic of the last call (recur_session_stat).
+  int64_t stat(recur_stat stat) const {
+    return recur_session_stat(get(), stat);
+  }
+
 private:
   static recur_session *create(const Device &device, const Module &module) {
     recur_session *s = nullptr;
