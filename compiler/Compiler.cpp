@@ -41,6 +41,9 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+#include <cstdio>
+
 using namespace mlir;
 
 namespace recur {
@@ -99,6 +102,7 @@ static LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
 /// The explain report: one line per recurrence-like op, "LOC: MESSAGE",
 /// with the strategy the chosen --strategy will actually apply.
 static LogicalResult explain(ModuleOp module, Strategy strategy,
+                             const std::string &newtonOptions,
                              llvm::raw_ostream &report) {
   std::vector<std::string> lines;
   LogicalResult result = success();
@@ -133,7 +137,7 @@ static LogicalResult explain(ModuleOp module, Strategy strategy,
           lines.push_back(loc + ": " + msg);
           return success();
         });
-    result = runPipeline(module, "recur-explain");
+    result = runPipeline(module, "recur-explain{" + newtonOptions + "}");
   }
   for (const std::string &line : lines)
     report << line << "\n";
@@ -357,6 +361,33 @@ compileGPU(ModuleOp module, const TargetSpec &spec, const HostMachine &machine,
   return code;
 }
 
+/// The Newton settings of `options` as pass options (recur-newton's and
+/// recur-explain's): forced by --strategy=newton; for auto, the cost model's
+/// parallel width of the host (8 threads: the runtime's pool size is known
+/// only when it runs), or 0 with a GPU target (Newton's GPU driver is not
+/// built: auto never picks it there).
+static std::string newtonPassOptions(const CompileOptions &options,
+                                     ArrayRef<TargetSpec> targets) {
+  const NewtonOptions &n = options.newton;
+  bool gpu = llvm::any_of(targets, [](const TargetSpec &t) {
+    return t.kind != TargetKind::Host;
+  });
+  char tol[96];
+  std::snprintf(tol, sizeof(tol), "atol=%.17g rtol=%.17g damping=%.17g",
+                n.atol, n.rtol, n.damping);
+  return std::string("force=") +
+         (options.strategy == Strategy::Newton ? "1" : "0") +
+         " max-iterations=" + std::to_string(n.maxIterations) + " " + tol +
+         " jacobian=" + n.jacobian +
+         " parallelism=" + (gpu ? "0" : "8");
+}
+
+static std::string newtonPipeline(const CompileOptions &options,
+                                  ArrayRef<TargetSpec> targets) {
+  return "recur-newton{" + newtonPassOptions(options, targets) +
+         " report=1}";
+}
+
 LogicalResult compile(ModuleOp module, const CompileOptions &options,
                       llvm::raw_ostream &out, llvm::raw_ostream &report) {
   FailureOr<std::vector<TargetSpec>> targets =
@@ -375,10 +406,18 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
       options.ptxas != "always")
     return emitError(module.getLoc())
            << "--ptxas must be auto, never or always";
-  if (options.strategy == Strategy::Newton)
+  const NewtonOptions &newton = options.newton;
+  if (newton.maxIterations < 1)
     return emitError(module.getLoc())
-           << "--strategy=newton is not implemented yet; use auto, "
-              "sequential or scan";
+           << "--newton-max-iterations must be at least 1";
+  if (newton.jacobian != "auto" && newton.jacobian != "exact" &&
+      newton.jacobian != "diagonal")
+    return emitError(module.getLoc())
+           << "--newton-jacobian must be auto, exact or diagonal";
+  if (!(newton.damping >= 0) || std::isnan(newton.atol) ||
+      std::isnan(newton.rtol))
+    return emitError(module.getLoc())
+           << "--newton-damping must be >= 0 and the tolerances numbers";
   if (options.chunkSize < 1)
     return emitError(module.getLoc()) << "--chunk-size must be at least 1";
 
@@ -396,7 +435,9 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     return emitError(module.getLoc()) << "nothing to compile: the module has no "
                                  "public function";
 
-  if (options.explain && failed(explain(module, options.strategy, report)))
+  if (options.explain &&
+      failed(explain(module, options.strategy,
+                     newtonPassOptions(options, *targets), report)))
     return failure();
 
   // 1. Cells to recurrences; signatures on that form.
@@ -423,6 +464,9 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     if (failed(runPipeline(module, "recur-linearize")))
       return failure();
     if (options.strategy == Strategy::Scan && failed(checkAllScans(module)))
+      return failure();
+    if (options.strategy != Strategy::Scan &&
+        failed(runPipeline(module, newtonPipeline(options, *targets))))
       return failure();
     if (failed(runPipeline(module,
                            "recur-hoist-invariants,recur-fuse-gates,"

@@ -9,6 +9,8 @@
 #ifndef RECUR_COMPILER_COMPILER_H
 #define RECUR_COMPILER_COMPILER_H
 
+#include "passes/Transforms/Newton.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 
@@ -37,6 +39,9 @@ struct CompileOptions {
   int64_t gpuWideScan = 32768;
   Strategy strategy = Strategy::Auto;
   EmitStage emit = EmitStage::Module;
+  /// The Newton strategy's settings (force, parallelism and report are set
+  /// by compile() from the strategy and the targets).
+  NewtonOptions newton;
   /// Steps per chunk of the parallel scans.
   int64_t chunkSize = 64;
   /// Estimated operations below which a parallel loop runs on the calling

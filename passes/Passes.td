@@ -220,6 +220,71 @@ def RecurLinearize : Pass<"recur-linearize"> {
   ];
 }
 
+def RecurNewton : Pass<"recur-newton", "::mlir::ModuleOp"> {
+  let summary = "Nonlinear recurrences by Newton's method: each step a "
+                "linear scan";
+  let description = [{
+    A `recur.recurrence` whose Jacobian J_t = d h_t / d h_{t-1} can be
+    derived (passes/Analysis/Jacobian.h) becomes a loop of Newton steps over
+    the whole sequence (as in DEER and ParaRNN): from the guess h_t = h0,
+    each iteration evaluates, for all steps at once in one map, F_t =
+    f(h_{t-1}, x_t), the Jacobian (or, for a dense one with
+    `jacobian=diagonal`, its diagonal: quasi-Newton) and B_t = F_t - J_t
+    h_{t-1}; stops when max|h - F| <= atol + rtol max|F|; else solves the
+    linear recurrence h_t = J_t h_{t-1} + B_t with `recur.linear_scan`
+    (diagonal per state; coupled states stacked along a new last dimension
+    with dense k x k blocks; a dense J over the states stacked along their
+    last dimension) and repeats. After `max-iterations` steps without
+    convergence the recurrence runs as written, sequentially, so the answer
+    is never an unconverged one. With `report`, each solve ends with a call
+    `@__recur_newton_report(site, iterations, converged)` (i64 each), which
+    --recur-host-abi connects to the runtime.
+
+    Without `force`, a cost model decides (work of the expected iterations
+    against `parallelism`; docs/passes.md); with it, a recurrence Newton
+    cannot evaluate (seq_lens, an underivable op, ...) is an error.
+
+    ```mlir
+    %hT, %hs = recur.recurrence init(%h0) seq(%x) { ...tanh... }
+    // becomes
+    %r:N = scf.while (%H = broadcast(%h0), %k = 0) {
+      %P = h_{t-1} of %H
+      %F, %A, %B, %Y = recur.recurrence seq(%P, %x) { body; J_t; F - J P }
+      scf.condition(not converged and %k < max) ...
+    } do {
+      %H2, %last = recur.linear_scan diagonal a(%A) b(%B) init(%h0)
+      scf.yield %H2, %k + 1
+    }
+    %out = scf.if %converged { F at the last step, Y } else { the original }
+    ```
+  }];
+  let options = [
+    Option<"force", "force", "bool", /*default=*/"false",
+           "Newton for every nonlinear recurrence (an error where it cannot)">,
+    Option<"maxIterations", "max-iterations", "int64_t", /*default=*/"32",
+           "Newton steps before falling back to sequential evaluation">,
+    Option<"atol", "atol", "double", /*default=*/"-1",
+           "Absolute tolerance on max|h - f(h)| (negative: 1e-5 for f32, "
+           "1e-10 for f64)">,
+    Option<"rtol", "rtol", "double", /*default=*/"-1",
+           "Relative tolerance, times max|f(h)| (negative: as atol)">,
+    Option<"jacobian", "jacobian", "std::string", /*default=*/"\"auto\"",
+           "Dense Jacobians: exact, diagonal (quasi-Newton) or auto">,
+    Option<"damping", "damping", "double", /*default=*/"0",
+           "Scale the Jacobians by 1 / (1 + damping)">,
+    Option<"parallelism", "parallelism", "int64_t", /*default=*/"8",
+           "The cost model's parallel width of the target (0: never chosen "
+           "without force)">,
+    Option<"report", "report", "bool", /*default=*/"false",
+           "Call @__recur_newton_report after each solve">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def RecurLowerScans : Pass<"recur-lower-scans"> {
   let summary = "Lower linear scans and scans to a chunked two-level parallel scan";
   let description = [{
@@ -267,7 +332,9 @@ def RecurExplain : Pass<"recur-explain"> {
     recurrence: linear, structure=unsupported, strategy=sequential (WHY)
     recurrence: linear, strategy=sequential (the body has side effects)
     recurrence: nonlinear (OP at FILE:LINE:COL depends on state #I[: DETAIL]),
-        strategy=sequential (Newton not available yet)
+        strategy=newton (structure=S[, jacobian=J], max_iterations=N,
+        atol=A, rtol=R; REASON)
+    recurrence: nonlinear (...), strategy=sequential (REASON)
     recurrence: stateless, strategy=map (no state carried between steps)
     ```
 
@@ -285,6 +352,27 @@ def RecurExplain : Pass<"recur-explain"> {
         batch_dims=0, strategy=scan (h_next = a(x_t) * h + b(x_t), elementwise)
     ```
   }];
+  let options = [
+    Option<"force", "force", "bool", /*default=*/"false",
+           "As --recur-newton's: --strategy=newton">,
+    Option<"maxIterations", "max-iterations", "int64_t", /*default=*/"32",
+           "As --recur-newton's">,
+    Option<"atol", "atol", "double", /*default=*/"-1",
+           "As --recur-newton's">,
+    Option<"rtol", "rtol", "double", /*default=*/"-1",
+           "As --recur-newton's">,
+    Option<"jacobian", "jacobian", "std::string", /*default=*/"\"auto\"",
+           "As --recur-newton's">,
+    Option<"damping", "damping", "double", /*default=*/"0",
+           "As --recur-newton's">,
+    Option<"parallelism", "parallelism", "int64_t", /*default=*/"8",
+           "As --recur-newton's">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
 }
 
 def RecurTestAffineDecomposition : Pass<"recur-test-affine-decomposition"> {
@@ -666,6 +754,33 @@ def RecurGPUMap : Pass<"recur-gpu-map", "::mlir::func::FuncOp"> {
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
+def RecurGPUHostReads : Pass<"recur-gpu-host-reads", "::mlir::ModuleOp"> {
+  let summary = "GPU targets: device scalars that decide the driver's "
+                "control flow, copied to the host";
+  let description = [{
+    On buffers, before --recur-gpu-map. A `memref.load` of a float outside
+    parallel loops from device memory whose value reaches, through scalar ops, the
+    condition of an `scf.condition` or an `scf.if` (Newton's convergence
+    test) becomes a call `@__recur_device_read(host, device, bytes)` into a
+    stack slot of the driver and a load from there. --recur-host-abi makes
+    the call env->device_read (host ABI 3). Other host reads of device data
+    stay errors of --recur-gpu-map.
+
+    ```mlir
+    %r = memref.load %residual[] : memref<f32>
+    scf.condition(%r_ok) ...
+    // becomes
+    %slot = memref.alloca() : memref<f32>
+    func.call @__recur_device_read(%slot_ptr, %residual_ptr, %c4_i64)
+    %r = memref.load %slot[] : memref<f32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect"
   ];
 }
 

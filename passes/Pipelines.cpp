@@ -73,7 +73,7 @@ std::string recur::gpuKernelsPipeline(int64_t wideScanThreshold) {
          "func.func(scf-parallel-loop-fusion),"
          "recur-gpu-scan-kernels{wide-threshold=" +
          std::to_string(wideScanThreshold) + "},"
-         "func.func(recur-gpu-map),gpu-kernel-outlining,"
+         "recur-gpu-host-reads,func.func(recur-gpu-map),gpu-kernel-outlining,"
          "recur-gpu-collect-kernels,canonicalize,"
          "gpu.module(expand-strided-metadata,lower-affine,convert-scf-to-cf,"
          "recur-gpu-expand-math,canonicalize,"

@@ -44,6 +44,10 @@ config.substitutions.append(
 config.substitutions.append(
     ("%npycheck", config.python_executable + " " +
      os.path.join(config.recur_src_root, "test", "lib", "npycheck.py")))
+# %npyrand OUT SHAPE LOW HIGH SEED: a random float32 .npy (test/lib/npyrand.py).
+config.substitutions.append(
+    ("%npyrand", config.python_executable + " " +
+     os.path.join(config.recur_src_root, "test", "lib", "npyrand.py")))
 # %rmod-dump: print a module file's signatures, constants and plans.
 config.substitutions.append(
     ("%rmod-dump", config.python_executable + " " +

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -583,4 +584,182 @@ JacobianAnalysis::emitTangents(OpBuilder &b, IRMapping &mapping,
   for (unsigned s = 0; s < rec.getNumStates(); ++s)
     next.push_back(tangents.get(yield->getOperand(s)));
   return next;
+}
+
+/// Sizes of `v` followed by `extra` static sizes.
+static SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value v,
+                                  ArrayRef<int64_t> extra) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, v);
+  for (int64_t e : extra)
+    sizes.push_back(b.getIndexAttr(e));
+  return sizes;
+}
+
+/// Inserts `source` (of `like`'s shape) into `dest` at the trailing offsets
+/// `trailing` (unit sizes there).
+static Value insertAt(OpBuilder &b, Location loc, Value source, Value dest,
+               ArrayRef<OpFoldResult> trailing) {
+  unsigned rank = cast<RankedTensorType>(source.getType()).getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  offsets.append(trailing.begin(), trailing.end());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, source);
+  SmallVector<OpFoldResult> strides(rank + trailing.size(), b.getIndexAttr(1));
+  sizes.append(trailing.size(), b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, source, dest, offsets, sizes,
+                                       strides);
+}
+
+FailureOr<SmallVector<Value>>
+JacobianAnalysis::emitJacobian(OpBuilder &b, Location loc,
+                               const IRMapping &base) const {
+  const JacobianAnalysis &analysis = *this;
+  RecurrenceOp op = getOp();
+  Block &body = op.getBody().front();
+  unsigned numStates = op.getNumStates();
+  auto state = [&](unsigned s) { return base.lookup(body.getArgument(s)); };
+
+  if (analysis.getStructure() != JacobianStructure::dense) {
+    // One forward pass per position j in the groups: seed the j-th state of
+    // every group with ones; next state i's tangent is then d next_i / d
+    // state_j element by element (the other states of the group are zero,
+    // other groups do not couple).
+    ArrayRef<SmallVector<unsigned, 2>> groups = analysis.getGroups();
+    // entries[g][i][j]
+    SmallVector<SmallVector<SmallVector<Value>>> entries;
+    for (const auto &g : groups)
+      entries.push_back(SmallVector<SmallVector<Value>>(
+          g.size(), SmallVector<Value>(g.size())));
+    for (int64_t j = 0; j < analysis.getBlockSize(); ++j) {
+      SmallVector<Value> seeds(numStates);
+      for (const auto &g : groups)
+        if (j < (int64_t)g.size())
+          seeds[g[j]] = constantLike(b, loc, state(g[j]), 1.0);
+      IRMapping mapping = base;
+      FailureOr<SmallVector<Value>> next =
+          analysis.emitTangents(b, mapping, seeds);
+      if (failed(next))
+        return failure();
+      for (auto [gi, g] : llvm::enumerate(groups))
+        if (j < (int64_t)g.size())
+          for (unsigned i = 0; i < g.size(); ++i) {
+            Value t = (*next)[g[i]];
+            entries[gi][i][j] = t ? t : constantLike(b, loc, state(g[i]), 0.0);
+          }
+    }
+    SmallVector<Value> results;
+    for (auto [gi, g] : llvm::enumerate(groups)) {
+      if (g.size() == 1) {
+        results.push_back(entries[gi][0][0]);
+        continue;
+      }
+      int64_t k = g.size();
+      Value like = state(g[0]);
+      Value j = tensor::EmptyOp::create(
+          b, loc, sizesOf(b, loc, like, {k, k}),
+          cast<RankedTensorType>(like.getType()).getElementType());
+      for (int64_t r = 0; r < k; ++r)
+        for (int64_t c = 0; c < k; ++c)
+          j = insertAt(b, loc, entries[gi][r][c], j,
+                       {b.getIndexAttr(r), b.getIndexAttr(c)});
+      results.push_back(j);
+    }
+    return results;
+  }
+
+  // Dense: n states of one shape [H] or [B, H], stacked: J is
+  // [(B,) n H, n H], row i H + e for element e of next state i, column
+  // j H + f for element f of state j. Column j H + f of each batch row's
+  // block is the tangent for the seed e_f in state j, in every row at once
+  // (rows do not mix).
+  auto type = cast<RankedTensorType>(state(0).getType());
+  for (unsigned s = 1; s < numStates; ++s)
+    if (state(s).getType() != type)
+      return op.emitError("materializing a dense Jacobian needs states of "
+                          "one shape"),
+             failure();
+  if (type.getRank() < 1 || type.getRank() > 2)
+    return op.emitError("materializing a dense Jacobian needs states of "
+                        "shape [H] or [B, H]"),
+           failure();
+  int64_t rank = type.getRank();
+  Value h = state(0);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value hSize = tensor::DimOp::create(b, loc, h, rank - 1);
+  Value nH = arith::MulIOp::create(
+      b, loc, hSize, arith::ConstantIndexOp::create(b, loc, numStates));
+  SmallVector<OpFoldResult> jSizes;
+  if (rank == 2)
+    jSizes.push_back(tensor::getMixedSizes(b, loc, h)[0]);
+  OpFoldResult nHSize = nH;
+  if (!type.isDynamicDim(rank - 1))
+    nHSize = b.getIndexAttr(numStates * type.getDimSize(rank - 1));
+  jSizes.append({nHSize, nHSize});
+  Value jac = tensor::EmptyOp::create(b, loc, jSizes, type.getElementType());
+  for (unsigned js = 0; js < numStates; ++js) {
+    LogicalResult status = success();
+    auto loop = scf::ForOp::create(
+        b, loc, zero, hSize, one, ValueRange{jac},
+        [&](OpBuilder &lb, Location l, Value col, ValueRange iter) {
+          // seed = (index along the last dimension == col) ? 1 : 0
+          Value empty = tensor::EmptyOp::create(
+              lb, l, tensor::getMixedSizes(lb, l, h), type.getElementType());
+          SmallVector<AffineMap> maps{lb.getMultiDimIdentityMap(rank)};
+          SmallVector<utils::IteratorType> iterators(
+              rank, utils::IteratorType::parallel);
+          Value seed =
+              linalg::GenericOp::create(
+                  lb, l, TypeRange{type}, ValueRange{}, ValueRange{empty}, maps,
+                  iterators,
+                  [&](OpBuilder &pb, Location pl, ValueRange args) {
+                    Value idx = linalg::IndexOp::create(pb, pl, rank - 1);
+                    Value hit = arith::CmpIOp::create(
+                        pb, pl, arith::CmpIPredicate::eq, idx, col);
+                    Type et = type.getElementType();
+                    Value on = arith::ConstantOp::create(
+                        pb, pl, et, pb.getFloatAttr(et, 1.0));
+                    Value off = arith::ConstantOp::create(
+                        pb, pl, et, pb.getFloatAttr(et, 0.0));
+                    linalg::YieldOp::create(pb, pl,
+                                            ValueRange{arith::SelectOp::create(
+                                                pb, pl, hit, on, off)});
+                  })
+                  .getResult(0);
+          SmallVector<Value> seeds(numStates);
+          seeds[js] = seed;
+          IRMapping mapping = base;
+          FailureOr<SmallVector<Value>> next =
+              analysis.emitTangents(lb, mapping, seeds);
+          Value acc = iter[0];
+          if (failed(next)) {
+            status = failure();
+            scf::YieldOp::create(lb, l, acc);
+            return;
+          }
+          Value column = arith::AddIOp::create(
+              lb, l,
+              arith::MulIOp::create(lb, l, hSize,
+                                    arith::ConstantIndexOp::create(lb, l, js)),
+              col);
+          for (unsigned i = 0; i < numStates; ++i) {
+            Value t = (*next)[i] ? (*next)[i] : constantLike(lb, l, h, 0.0);
+            Value row = arith::MulIOp::create(
+                lb, l, hSize, arith::ConstantIndexOp::create(lb, l, i));
+            SmallVector<OpFoldResult> offsets;
+            if (rank == 2)
+              offsets.push_back(lb.getIndexAttr(0));
+            offsets.append({row, column});
+            SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(lb, l, t);
+            sizes.push_back(lb.getIndexAttr(1));
+            SmallVector<OpFoldResult> strides(rank + 1, lb.getIndexAttr(1));
+            acc = tensor::InsertSliceOp::create(lb, l, t, acc, offsets, sizes,
+                                                strides);
+          }
+          scf::YieldOp::create(lb, l, acc);
+        });
+    if (failed(status))
+      return failure();
+    jac = loop.getResult(0);
+  }
+  return SmallVector<Value>{jac};
 }

@@ -88,6 +88,17 @@ public:
   emitTangents(mlir::OpBuilder &b, mlir::IRMapping &mapping,
                mlir::ArrayRef<mlir::Value> stateTangents) const;
 
+  /// Emits J_t at the point where `base` maps the body's arguments (states,
+  /// step inputs, captures): one value per group of getGroups(), in order:
+  /// the state's shape S for a group of one (diagonal entries), S ++ [k, k]
+  /// for k coupled states ([..., i, j] = d next_i / d state_j of the
+  /// group), or, dense, one [(B,) nH, nH] over the states stacked along
+  /// their last dimension (states of one shape [H] or [B, H], else an
+  /// error). Fails with an error at the recurrence when it cannot.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  emitJacobian(mlir::OpBuilder &b, mlir::Location loc,
+               const mlir::IRMapping &base) const;
+
 private:
   void analyze();
 

@@ -9,6 +9,11 @@
 
 #include "passes/Analysis/AffineDecomposition.h"
 #include "passes/Passes.h"
+#include "passes/Transforms/Newton.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace recur {
 #define GEN_PASS_DEF_RECUREXPLAIN
@@ -19,9 +24,6 @@ using namespace mlir;
 using namespace recur;
 
 namespace {
-
-constexpr const char *kSequential =
-    "strategy=sequential (Newton not available yet)";
 
 /// What the transition of `system` is, in words.
 std::string whatItIs(const LinearSystem &system) {
@@ -50,13 +52,14 @@ std::string whatItIs(const LinearSystem &system) {
   return s;
 }
 
-std::string explainRecurrence(RecurrenceOp op) {
+std::string explainRecurrence(RecurrenceOp op, const NewtonOptions &newton) {
   if (op.getNumStates() == 0)
     return "recurrence: stateless, strategy=map (no state carried between "
            "steps)";
   AffineDecomposition decomposition(op);
   if (std::optional<AffineObstacle> o = decomposition.getFirstObstacle())
-    return "recurrence: nonlinear (" + o->describe() + "), " + kSequential;
+    return "recurrence: nonlinear (" + o->describe() + "), " +
+           describeNewtonStrategy(op, planNewton(op, newton), newton);
   ArrayRef<LinearSystem> systems = decomposition.getSystems();
   for (const LinearSystem &system : systems)
     if (!system.isSupported())
@@ -85,7 +88,37 @@ std::string explainRecurrence(RecurrenceOp op) {
 /// Named cells: an RNN whose activations are all Affine is linear in its
 /// state; every other cell applies a nonlinear activation to something that
 /// depends on the hidden state.
-std::string explainCell(Operation *op) {
+/// What the Newton strategy would do with the named cell `op`, from the
+/// recurrence it decomposes into (in a scratch module).
+std::string newtonForCell(Operation *op, const NewtonOptions &newton) {
+  Location loc = op->getLoc();
+  MLIRContext *ctx = op->getContext();
+  OwningOpRef<ModuleOp> scratch = ModuleOp::create(loc);
+  OpBuilder b = OpBuilder::atBlockEnd(scratch->getBody());
+  auto func = func::FuncOp::create(
+      b, loc, "cell",
+      FunctionType::get(ctx, op->getOperandTypes(), op->getResultTypes()));
+  Block *entry = func.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  IRMapping mapping;
+  mapping.map(op->getOperands(), entry->getArguments());
+  Operation *clone = b.clone(*op, mapping);
+  func::ReturnOp::create(b, loc, clone->getResults());
+  RewritePatternSet patterns(ctx);
+  populateDecomposeCellsPatterns(patterns);
+  if (failed(applyPatternsGreedily(*scratch, std::move(patterns))))
+    return "strategy=sequential (the cell could not be decomposed)";
+  RecurrenceOp rec;
+  scratch->walk([&](RecurrenceOp r) {
+    if (!rec && r.getNumStates() > 0)
+      rec = r;
+  });
+  if (!rec)
+    return "strategy=sequential (the cell could not be decomposed)";
+  return describeNewtonStrategy(rec, planNewton(rec, newton), newton);
+}
+
+std::string explainCell(Operation *op, const NewtonOptions &newton) {
   StringRef name = op->getName().getStringRef();
   SmallVector<StringRef> activations;
   if (auto list = op->getAttrOfType<ArrayAttr>("activations"))
@@ -103,23 +136,34 @@ std::string explainCell(Operation *op) {
                           ? (isa<RNNOp>(op) ? "Tanh" : "Sigmoid")
                           : activations.front().str();
   return "recurrence: nonlinear (" + name.str() + ": activation " + first +
-         " of a gate that depends on the hidden state), " + kSequential;
+         " of a gate that depends on the hidden state), " +
+         newtonForCell(op, newton);
 }
 
 struct RecurExplainPass : recur::impl::RecurExplainBase<RecurExplainPass> {
+  using Base::Base;
+
   void runOnOperation() override {
-    getOperation()->walk([](RecurrenceOpInterface iface) {
+    NewtonOptions newton;
+    newton.force = force;
+    newton.maxIterations = maxIterations;
+    newton.atol = atol;
+    newton.rtol = rtol;
+    newton.jacobian = jacobian;
+    newton.damping = damping;
+    newton.parallelism = parallelism;
+    getOperation()->walk([&](RecurrenceOpInterface iface) {
       Operation *op = iface.getOperation();
       std::string msg;
       if (auto rec = dyn_cast<RecurrenceOp>(op))
-        msg = explainRecurrence(rec);
+        msg = explainRecurrence(rec, newton);
       else if (auto scan = dyn_cast<LinearScanOp>(op))
         msg = "recurrence: linear, structure=" +
               stringifyStructure(scan.getStructure()).str() +
               ", batch_dims=" + std::to_string(scan.getBatchDims()) +
               ", strategy=scan (already a linear scan)";
       else
-        msg = explainCell(op);
+        msg = explainCell(op, newton);
       // A remark at the op's location alone: the report is one line per
       // recurrence, without a dump of the op.
       emitRemark(op->getLoc(), msg);

@@ -187,3 +187,70 @@ Value recur::stepIndex(OpBuilder &b, Location loc, Value i, Value numSteps,
   Value last = arith::SubIOp::create(b, loc, numSteps, one);
   return arith::SubIOp::create(b, loc, last, i);
 }
+
+/// The state each step starts from, stacked like `states` (the scanned
+/// states h_t along `axis`): h_{t-1}, or `init` at the first step (the last
+/// one in reverse). With sequence lengths in reverse, entry b's first step
+/// is t = lens[b] - 1, where the start is `init`, not the zeros the scan
+/// stores past an entry's length. One linalg.generic that reads the
+/// neighbouring step with tensor.extract (clamped, so no step reads out of
+/// bounds, T = 0 included).
+Value recur::buildPreviousStates(OpBuilder &b, Location loc, Value states, Value init,
+                          int64_t axis, bool reverse, Value lens) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<RankedTensorType>(states.getType());
+  unsigned rank = type.getRank();
+  Value numSteps = tensor::DimOp::create(b, loc, states, axis);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<AffineExpr> stateExprs;
+  for (unsigned d = 0; d < rank; ++d)
+    if ((int64_t)d != axis)
+      stateExprs.push_back(getAffineDimExpr(d, ctx));
+  SmallVector<Value> inputs{init};
+  SmallVector<AffineMap> maps{AffineMap::get(rank, 0, stateExprs, ctx)};
+  if (reverse && lens) {
+    // Dimension 0 of the state is the batch.
+    inputs.push_back(lens);
+    maps.push_back(AffineMap::get(rank, 0, stateExprs.front()));
+  }
+  maps.push_back(identity);
+  Value out = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, states), type.getElementType());
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, type, inputs, ValueRange{out}, maps, iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               SmallVector<Value> index;
+               for (unsigned d = 0; d < rank; ++d)
+                 index.push_back(linalg::IndexOp::create(nb, nloc, d));
+               Value t = index[axis];
+               Value one = arith::ConstantIndexOp::create(nb, nloc, 1);
+               Value first, neighbour;
+               if (!reverse) {
+                 Value zero = arith::ConstantIndexOp::create(nb, nloc, 0);
+                 first = arith::CmpIOp::create(
+                     nb, nloc, arith::CmpIPredicate::eq, t, zero);
+                 neighbour = arith::SubIOp::create(nb, nloc, t, one);
+               } else {
+                 neighbour = arith::AddIOp::create(nb, nloc, t, one);
+                 first = arith::CmpIOp::create(
+                     nb, nloc, arith::CmpIPredicate::sge, neighbour, numSteps);
+                 if (lens) {
+                   Value len = arith::IndexCastOp::create(
+                       nb, nloc, nb.getIndexType(), args[1]);
+                   Value past = arith::CmpIOp::create(
+                       nb, nloc, arith::CmpIPredicate::sge, neighbour, len);
+                   first = arith::OrIOp::create(nb, nloc, first, past);
+                 }
+               }
+               index[axis] =
+                   arith::SelectOp::create(nb, nloc, first, t, neighbour);
+               Value previous =
+                   tensor::ExtractOp::create(nb, nloc, states, index);
+               Value v =
+                   arith::SelectOp::create(nb, nloc, first, args[0], previous);
+               linalg::YieldOp::create(nb, nloc, v);
+             })
+      .getResult(0);
+}

@@ -70,6 +70,13 @@ mlir::Value selectWhere(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value stepIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i,
                       mlir::Value numSteps, bool reverse);
 
+/// The state each step starts from, stacked like `states` (h_t along
+/// `axis`): h_{t-1}, or `init` at the first step (the last one in reverse;
+/// with sequence lengths `lens` in reverse, at each entry's own first step).
+mlir::Value buildPreviousStates(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value states, mlir::Value init,
+                                int64_t axis, bool reverse, mlir::Value lens);
+
 } // namespace recur
 
 #endif // RECUR_PASSES_TRANSFORMS_TIMESLICING_H

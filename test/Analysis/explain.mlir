@@ -24,7 +24,7 @@ func.func @map(%x: tensor<6x4xf32>) -> tensor<6x4xf32> {
 // -----
 
 func.func @lstm(%x: tensor<5x2x3xf32>, %w: tensor<1x16x3xf32>, %r: tensor<1x16x4xf32>) -> tensor<1x2x4xf32> {
-  // expected-remark @below {{recurrence: nonlinear (recur.lstm: activation Sigmoid of a gate that depends on the hidden state), strategy=sequential (Newton not available yet)}}
+  // expected-remark @below {{recurrence: nonlinear (recur.lstm: activation Sigmoid of a gate that depends on the hidden state), strategy=sequential (cost model: T=5 is too short for Newton to pay off)}}
   %y, %yh, %yc = recur.lstm(%x, %w, %r : tensor<5x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32>) {hidden_size = 4} -> tensor<5x1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2x4xf32>
   return %yh : tensor<1x2x4xf32>
 }

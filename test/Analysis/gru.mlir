@@ -11,7 +11,7 @@ func.func @gru(%x: tensor<4x2x3xf32>, %h0: tensor<2x3xf32>, %wz: tensor<3x3xf32>
     %wn: tensor<3x3xf32>, %uz: tensor<3x3xf32>, %ur: tensor<3x3xf32>, %un: tensor<3x3xf32>) -> (tensor<2x3xf32>, tensor<4x2x3xf32>) {
   // expected-remark-re @below {{state #0: depends on states [0]; not affine (math.exp at {{.*}}gru.mlir:32:14 depends on state #0)}}
   // expected-remark @below {{output #0: depends on states [0]}}
-  // expected-remark-re @below {{recurrence: nonlinear (math.exp at {{.*}}gru.mlir:32:14 depends on state #0), strategy=sequential (Newton not available yet)}}
+  // expected-remark-re @below {{recurrence: nonlinear (math.exp at {{.*}}gru.mlir:32:14 depends on state #0), strategy=sequential (cost model: T=4 is too short for Newton to pay off)}}
   %hT, %hs = recur.recurrence init(%h0 : tensor<2x3xf32>) seq(%x : tensor<4x2x3xf32>)
       captures(%wz, %wr, %wn, %uz, %ur, %un : tensor<3x3xf32>, tensor<3x3xf32>, tensor<3x3xf32>, tensor<3x3xf32>, tensor<3x3xf32>, tensor<3x3xf32>)
       -> tensor<2x3xf32>, tensor<4x2x3xf32> {

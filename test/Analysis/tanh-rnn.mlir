@@ -10,7 +10,7 @@ func.func @tanh_rnn(%x: tensor<4x2x3xf32>, %h0: tensor<2x3xf32>, %w: tensor<3x3x
                     %bias: tensor<3xf32>) -> (tensor<2x3xf32>, tensor<4x2x3xf32>) {
   // expected-remark-re @below {{state #0: depends on states [0]; not affine (math.tanh at {{.*}}tanh-rnn.mlir:25:11 depends on state #0)}}
   // expected-remark @below {{output #0: depends on states [0]}}
-  // expected-remark-re @below {{recurrence: nonlinear (math.tanh at {{.*}}tanh-rnn.mlir:25:11 depends on state #0), strategy=sequential (Newton not available yet)}}
+  // expected-remark-re @below {{recurrence: nonlinear (math.tanh at {{.*}}tanh-rnn.mlir:25:11 depends on state #0), strategy=sequential (cost model: T=4 is too short for Newton to pay off)}}
   %hT, %hs = recur.recurrence init(%h0 : tensor<2x3xf32>) seq(%x : tensor<4x2x3xf32>)
       captures(%w, %r, %bias : tensor<3x3xf32>, tensor<3x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>, tensor<4x2x3xf32> {
   ^bb0(%h: tensor<2x3xf32>, %xt: tensor<2x3xf32>, %W: tensor<3x3xf32>, %R: tensor<3x3xf32>, %Bias: tensor<3xf32>):

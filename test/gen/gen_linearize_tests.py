@@ -1220,7 +1220,8 @@ state (the tanh), so --recur-linearize leaves it alone.""",
          "{{.*}}LINE(obstacle) depends on state #0)",
          "output #0: depends on states [0]"],
         "recurrence: nonlinear (math.tanh at {{.*}}LINE(obstacle) depends on "
-        "state #0), strategy=sequential (Newton not available yet)")
+        "state #0), strategy=sequential (cost model: T=4 is too short for Newton "
+        "to pay off)")
 
 
 def gru_func(name, diagonal):
@@ -1302,7 +1303,8 @@ to the next state is the exp inside the update gate's sigmoid.""",
          "{{.*}}LINE(obstacle) depends on state #0)",
          "output #0: depends on states [0]"],
         "recurrence: nonlinear (math.exp at {{.*}}LINE(obstacle) depends on "
-        "state #0), strategy=sequential (Newton not available yet)")
+        "state #0), strategy=sequential (cost model: T=4 is too short for Newton "
+        "to pay off)")
 
 
 def gru_diagonal():

@@ -54,8 +54,10 @@ static cl::list<std::string>
 static cl::opt<std::string>
     strategy("strategy", cl::init("auto"),
              cl::desc("How recurrences run: auto (scan where the body is "
-                      "affine in the state, sequential otherwise), "
-                      "sequential, scan, newton"),
+                      "affine in the state; for the others, Newton where "
+                      "the cost model says it pays, else sequential), "
+                      "sequential, scan, newton (every nonlinear "
+                      "recurrence by Newton's method)"),
              cl::cat(category));
 static cl::opt<std::string>
     emit("emit", cl::init("module"),
@@ -79,6 +81,29 @@ static cl::opt<bool> explain("explain",
                              cl::desc("Print one line per recurrence: its "
                                       "structure and strategy"),
                              cl::cat(category));
+static cl::opt<int64_t> newtonMaxIterations(
+    "newton-max-iterations", cl::init(32),
+    cl::desc("Newton: iterations before the recurrence is evaluated "
+             "sequentially instead (reported by the runtime)"),
+    cl::cat(category));
+static cl::opt<double> newtonAtol(
+    "newton-atol", cl::init(-1),
+    cl::desc("Newton: converged when max|h - f(h)| <= atol + rtol max|f(h)| "
+             "(default 1e-5 for f32, 1e-10 for f64)"),
+    cl::cat(category));
+static cl::opt<double>
+    newtonRtol("newton-rtol", cl::init(-1),
+               cl::desc("Newton: the relative tolerance (default as atol)"),
+               cl::cat(category));
+static cl::opt<std::string> newtonJacobian(
+    "newton-jacobian", cl::init("auto"),
+    cl::desc("Newton with a dense Jacobian: exact, diagonal (quasi-Newton), "
+             "auto (exact up to 16 state elements)"),
+    cl::cat(category));
+static cl::opt<double> newtonDamping(
+    "newton-damping", cl::init(0),
+    cl::desc("Newton: scale each Jacobian by 1/(1+damping) (0: none)"),
+    cl::cat(category));
 static cl::opt<int64_t> chunkSize("chunk-size", cl::init(64),
                                   cl::desc("Steps per chunk of the scans"),
                                   cl::cat(category));
@@ -222,6 +247,11 @@ int main(int argc, char **argv) {
   options.emit = *stage;
   options.explain = explain;
   options.chunkSize = chunkSize;
+  options.newton.maxIterations = newtonMaxIterations;
+  options.newton.atol = newtonAtol;
+  options.newton.rtol = newtonRtol;
+  options.newton.jacobian = newtonJacobian;
+  options.newton.damping = newtonDamping;
   options.minParallelWork = minParallelWork;
   options.hostCpu = cpu;
 
