@@ -230,7 +230,8 @@ def RecurNewton : Pass<"recur-newton", "::mlir::ModuleOp"> {
     each iteration evaluates, for all steps at once in one map, F_t =
     f(h_{t-1}, x_t), the Jacobian (or, for a dense one with
     `jacobian=diagonal`, its diagonal: quasi-Newton) and B_t = F_t - J_t
-    h_{t-1}; stops when max|h - F| <= atol + rtol max|F|; else solves the
+    h_{t-1}; stops when |h - F| <= atol + rtol |F| at every element (or a
+    NaN); else solves the
     linear recurrence h_t = J_t h_{t-1} + B_t with `recur.linear_scan`
     (diagonal per state; coupled states stacked along a new last dimension
     with dense k x k blocks; a dense J over the states stacked along their
@@ -264,10 +265,10 @@ def RecurNewton : Pass<"recur-newton", "::mlir::ModuleOp"> {
     Option<"maxIterations", "max-iterations", "int64_t", /*default=*/"32",
            "Newton steps before falling back to sequential evaluation">,
     Option<"atol", "atol", "double", /*default=*/"-1",
-           "Absolute tolerance on max|h - f(h)| (negative: 1e-5 for f32, "
+           "Absolute tolerance on |h - f(h)| (negative: 1e-5 for f32, "
            "1e-10 for f64)">,
     Option<"rtol", "rtol", "double", /*default=*/"-1",
-           "Relative tolerance, times max|f(h)| (negative: as atol)">,
+           "Relative tolerance, times |f(h)| (negative: as atol)">,
     Option<"jacobian", "jacobian", "std::string", /*default=*/"\"auto\"",
            "Dense Jacobians: exact, diagonal (quasi-Newton) or auto">,
     Option<"damping", "damping", "double", /*default=*/"0",

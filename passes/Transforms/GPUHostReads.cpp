@@ -111,10 +111,14 @@ struct RecurGPUHostReadsPass
     for (memref::LoadOp load : loads) {
       Type element = load.getType();
       int64_t bytes = (element.getIntOrFloatBitWidth() + 7) / 8;
-      OpBuilder b(load);
+      // The slot in the function's entry block: once per call, not once
+      // per iteration of the loop the read sits in.
+      auto func = load->getParentOfType<func::FuncOp>();
+      OpBuilder entry = OpBuilder::atBlockBegin(&func.getBody().front());
       Location loc = load.getLoc();
       Value host =
-          memref::AllocaOp::create(b, loc, MemRefType::get({}, element));
+          memref::AllocaOp::create(entry, loc, MemRefType::get({}, element));
+      OpBuilder b(load);
       Value src =
           elementAddress(b, loc, load.getMemRef(), load.getIndices(), bytes);
       Value dst = elementAddress(b, loc, host, ValueRange{}, bytes);

@@ -10,7 +10,7 @@
 //     F, A, B, Y = map over t of the body at P:        one fused pass:
 //         F_t = f(P_t, x_t), A_t = J_t (or its diagonal), B_t = F_t - A_t P_t,
 //         Y_t the step outputs
-//     converged = max|H - F| <= atol + rtol max|F|
+//     converged = |H - F| <= atol + rtol |F| at every element
 //     stop when converged or after max_iterations
 //     H = linear_scan(A, B, init h0)                   one Newton step
 //   converged: final states F at the last step, outputs Y
@@ -39,6 +39,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace recur {
 #define GEN_PASS_DEF_RECURNEWTON
@@ -328,15 +329,20 @@ Value diagonalOf(OpBuilder &b, Location loc, Value m, Value like) {
       .getResult(0);
 }
 
-/// max over all elements of |v| (or of |v - w|), as a scalar.
-Value maxAbs(OpBuilder &b, Location loc, Value v, Value w = Value()) {
-  auto type = cast<RankedTensorType>(v.getType());
+/// max over all elements of |h - f| - rtol |f|, as a scalar (-inf when
+/// empty; NaN when any element is NaN): converged when it is <= atol, so
+/// every element meets its own tolerance.
+Value maxExcess(OpBuilder &b, Location loc, Value h, Value f, double rtol) {
+  auto type = cast<RankedTensorType>(h.getType());
   Type element = type.getElementType();
-  if (w)
-    v = arith::SubFOp::create(b, loc, v, w);
-  v = math::AbsFOp::create(b, loc, v);
-  Value zero =
-      arith::ConstantOp::create(b, loc, element, b.getFloatAttr(element, 0.0));
+  Value diff =
+      math::AbsFOp::create(b, loc, arith::SubFOp::create(b, loc, h, f));
+  Value scaled = arith::MulFOp::create(b, loc, constantLike(b, loc, f, rtol),
+                                       math::AbsFOp::create(b, loc, f));
+  Value v = arith::SubFOp::create(b, loc, diff, scaled);
+  Value zero = arith::ConstantOp::create(
+      b, loc, element,
+      b.getFloatAttr(element, -std::numeric_limits<double>::infinity()));
   Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, element);
   init = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{init})
              .getResult(0);
@@ -549,25 +555,21 @@ LogicalResult NewtonRewriter::rewrite(int64_t site) {
   if (failed(map))
     return failure();
   ValueRange fs = map->getResults().take_front(numGroups);
-  Value residual, scale;
+  // Every element: |h - f| <= atol + rtol |f|.
+  Value excess;
   for (size_t g = 0; g < numGroups; ++g) {
-    Value r = maxAbs(b, loc, before->getArgument(g), fs[g]);
-    Value s = maxAbs(b, loc, fs[g]);
-    residual = residual
-                   ? arith::MaximumFOp::create(b, loc, residual, r).getResult()
-                   : r;
-    scale = scale ? arith::MaximumFOp::create(b, loc, scale, s).getResult() : s;
+    Value e = maxExcess(b, loc, before->getArgument(g), fs[g], rtol);
+    excess =
+        excess ? arith::MaximumFOp::create(b, loc, excess, e).getResult() : e;
   }
-  auto floatConst = [&](double v) {
-    return arith::ConstantOp::create(b, loc, element,
-                                     b.getFloatAttr(element, v));
-  };
-  Value tol = arith::AddFOp::create(
-      b, loc, floatConst(atol),
-      arith::MulFOp::create(b, loc, floatConst(rtol), scale));
-  // Ordered: a NaN residual never converges.
+  Value tol =
+      arith::ConstantOp::create(b, loc, element, b.getFloatAttr(element, atol));
+  // Ordered: a NaN residual never converges; and it stops the iteration
+  // (the fallback takes over at once).
   Value converged =
-      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, residual, tol);
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, excess, tol);
+  Value isNaN =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, excess, excess);
   Value iteration = before->getArgument(numGroups);
   Value more = arith::CmpIOp::create(
       b, loc, arith::CmpIPredicate::slt, iteration,
@@ -575,7 +577,13 @@ LogicalResult NewtonRewriter::rewrite(int64_t site) {
   Value notConverged = arith::XOrIOp::create(
       b, loc, converged,
       arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
-  Value goOn = arith::AndIOp::create(b, loc, notConverged, more);
+  Value goOn = arith::AndIOp::create(
+      b, loc, notConverged,
+      arith::AndIOp::create(
+          b, loc, more,
+          arith::XOrIOp::create(
+              b, loc, isNaN,
+              arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1))));
   SmallVector<Value> forwarded(map->getResults());
   forwarded.append({iteration, converged});
   scf::ConditionOp::create(b, loc, goOn, forwarded);
@@ -716,22 +724,32 @@ struct RecurNewtonPass : recur::impl::RecurNewtonBase<RecurNewtonPass> {
     options.parallelism = parallelism;
     options.report = report;
 
-    SmallVector<RecurrenceOp> work;
+    // Nonlinear recurrences of floats only (affine ones are
+    // --recur-linearize's, or sequential where it cannot; integer states
+    // have no derivative and stay sequential even when forced), each
+    // planned before any is rewritten (a rewrite changes the body of a
+    // recurrence around it).
+    SmallVector<std::pair<RecurrenceOp, NewtonPlan>> work;
     getOperation()->walk([&](RecurrenceOp op) {
-      if (op.getNumStates() > 0 && !op->hasAttr("recur.newton_fallback"))
-        work.push_back(op);
+      bool floats = llvm::all_of(op.getInits(), [](Value init) {
+        return isa<FloatType>(
+            cast<RankedTensorType>(init.getType()).getElementType());
+      });
+      if (op.getNumStates() == 0 || op->hasAttr("recur.newton_fallback") ||
+          !floats || !AffineDecomposition(op).getFirstObstacle())
+        return;
+      work.push_back({op, planNewton(op, options)});
     });
-    int64_t site = 0;
-    for (RecurrenceOp op : work) {
-      NewtonPlan plan = planNewton(op, options);
-      if (!plan.chosen) {
-        if (options.force) {
-          op.emitError() << "--strategy=newton does not apply: " << plan.reason
-                         << "; use --strategy=auto or sequential";
-          return signalPassFailure();
-        }
-        continue;
+    for (auto &[op, plan] : work)
+      if (!plan.chosen && options.force) {
+        op.emitError() << "--strategy=newton does not apply: " << plan.reason
+                       << "; use --strategy=auto or sequential";
+        return signalPassFailure();
       }
+    int64_t site = 0;
+    for (auto &[op, plan] : work) {
+      if (!plan.chosen)
+        continue;
       NewtonRewriter rewriter(op, plan, options);
       if (failed(rewriter.rewrite(site++)))
         return signalPassFailure();

@@ -25,7 +25,7 @@ struct NewtonOptions {
   bool force = false;
   /// Newton steps before the recurrence is evaluated sequentially instead.
   int64_t maxIterations = 32;
-  /// Converged when max|h_t - f(h_{t-1}, x_t)| <= atol + rtol max|f|; a
+  /// Converged when |h_t - f(h_{t-1}, x_t)| <= atol + rtol |f| everywhere; a
   /// negative value means the element type's default (kDefaultTolF32/F64).
   double atol = -1, rtol = -1;
   /// Dense Jacobians: "exact" (the full J_t, a dense scan), "diagonal"

@@ -88,7 +88,8 @@ static cl::opt<int64_t> newtonMaxIterations(
     cl::cat(category));
 static cl::opt<double> newtonAtol(
     "newton-atol", cl::init(-1),
-    cl::desc("Newton: converged when max|h - f(h)| <= atol + rtol max|f(h)| "
+    cl::desc("Newton: converged when |h - f(h)| <= atol + rtol |f(h)| at "
+             "every element "
              "(default 1e-5 for f32, 1e-10 for f64)"),
     cl::cat(category));
 static cl::opt<double>

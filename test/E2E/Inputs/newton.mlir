@@ -105,6 +105,27 @@ func.func @gru_diag(%h0: tensor<2x4xf32>, %xz: tensor<?x2x4xf32>,
   return %hT, %hs : tensor<2x4xf32>, tensor<?x2x4xf32>
 }
 
+// Two independent states of very different sizes: each element must meet
+// its own tolerance (a large state must not loosen a small one's).
+func.func @scales(%a0: tensor<2xf32>, %b0: tensor<2xf32>, %x: tensor<?x2xf32>)
+    -> (tensor<2xf32>, tensor<2xf32>, tensor<?x2xf32>) {
+  %aT, %bT, %bs = recur.recurrence init(%a0, %b0 : tensor<2xf32>, tensor<2xf32>)
+      seq(%x : tensor<?x2xf32>) -> tensor<2xf32>, tensor<2xf32>, tensor<?x2xf32> {
+  ^bb0(%a: tensor<2xf32>, %b: tensor<2xf32>, %xt: tensor<2xf32>):
+    %half = arith.constant dense<0.5> : tensor<2xf32>
+    %big = arith.constant dense<1.0e6> : tensor<2xf32>
+    %gain = arith.constant dense<1.5> : tensor<2xf32>
+    %ah = arith.mulf %half, %a : tensor<2xf32>
+    %at = math.tanh %ah : tensor<2xf32>
+    %a2 = arith.mulf %big, %at : tensor<2xf32>
+    %bg = arith.mulf %gain, %b : tensor<2xf32>
+    %bx = arith.addf %bg, %xt : tensor<2xf32>
+    %b2 = math.tanh %bx : tensor<2xf32>
+    recur.yield %a2, %b2, %b2 : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+  }
+  return %aT, %bT, %bs : tensor<2xf32>, tensor<2xf32>, tensor<?x2xf32>
+}
+
 // LSTM with diagonal recurrent weights: gates from x and u * h; h and c
 // are coupled element by element (2x2 blocks). Outputs: h', and the
 // final h and c.

@@ -23,15 +23,3 @@ func.func @sin(%h0: tensor<3xf32>, %x: tensor<5x3xf32>) -> tensor<3xf32> {
   }
   return %hT : tensor<3xf32>
 }
-
-// -----
-
-func.func @ints(%h0: tensor<3xi32>, %x: tensor<5x3xi32>) -> tensor<3xi32> {
-  // expected-error @below {{--strategy=newton does not apply: Newton needs states all f32 or all f64; use --strategy=auto or sequential}}
-  %hT, %hs = recur.recurrence init(%h0 : tensor<3xi32>) seq(%x : tensor<5x3xi32>) -> tensor<3xi32>, tensor<5x3xi32> {
-  ^bb0(%h: tensor<3xi32>, %xt: tensor<3xi32>):
-    %s = arith.muli %h, %xt : tensor<3xi32>
-    recur.yield %s, %s : tensor<3xi32>, tensor<3xi32>
-  }
-  return %hT : tensor<3xi32>
-}

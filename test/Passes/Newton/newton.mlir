@@ -12,9 +12,10 @@
 // CHECK:           %[[MAP:.*]]:4 = recur.recurrence seq(%[[PREV]], %arg1 : tensor<?x3xf32>, tensor<?x3xf32>) captures(%arg2
 // CHECK:             math.tanh
 // CHECK:             recur.yield
-// CHECK:           linalg.reduce
+// Every element against its own tolerance: max(|h - F| - rtol |F|) <= atol.
 // CHECK:           linalg.reduce
 // CHECK:           %[[OK:.*]] = arith.cmpf ole
+// CHECK:           arith.cmpf uno
 // CHECK:           %[[MORE:.*]] = arith.cmpi slt, %[[K]], %c32
 // CHECK:           scf.condition(%{{.*}}) %[[MAP]]#0, %[[MAP]]#1, %[[MAP]]#2, %[[MAP]]#3, %[[K]], %[[OK]]
 // CHECK:         } do {
@@ -83,4 +84,20 @@ func.func @coupled(%h0: tensor<4xf32>, %c0: tensor<4xf32>, %x: tensor<?x4xf32>) 
     recur.yield %h2, %c2 : tensor<4xf32>, tensor<4xf32>
   }
   return %hT, %cT : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Integer states (no derivative): not Newton's; even forced, left as they
+// are (sequential).
+// CHECK-LABEL: func.func @counter(
+// CHECK-NOT:     scf.while
+// CHECK:         recur.recurrence
+func.func @counter(%h0: tensor<3xi32>, %x: tensor<5x3xi32>) -> tensor<3xi32> {
+  %hT, %hs = recur.recurrence init(%h0 : tensor<3xi32>) seq(%x : tensor<5x3xi32>) -> tensor<3xi32>, tensor<5x3xi32> {
+  ^bb0(%h: tensor<3xi32>, %xt: tensor<3xi32>):
+    %s = arith.addi %h, %xt : tensor<3xi32>
+    recur.yield %s, %s : tensor<3xi32>, tensor<3xi32>
+  }
+  return %hT : tensor<3xi32>
 }
