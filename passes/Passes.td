@@ -430,7 +430,8 @@ def RecurMaterializeJacobian
 
     A private declaration of that name and type in the module is given the
     body, so a test's @main can call it. The recurrences are left as they
-    are. For numeric tests of the derivatives; Newton is not built yet.
+    are. For numeric tests of the derivatives (--recur-newton builds the
+    same J_t inside its map).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

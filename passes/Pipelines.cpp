@@ -122,7 +122,8 @@ struct HostParallelizeOptions : PassPipelineOptions<HostParallelizeOptions> {
 /// recurrences; affine recurrences become linear scans (before gate fusion,
 /// whose fused regions the affine analysis does not see through); what is
 /// left of the bodies loses its state-independent work; scans become chunked
-/// parallel scans. Nonlinear recurrences stay sequential (Newton is later).
+/// parallel scans. Nonlinear recurrences stay sequential (recur-compile adds
+/// --recur-newton after linearizing; the pipeline leaves it out).
 static void buildParallelize(OpPassManager &pm,
                              const ParallelizeOptions &options) {
   std::string pipeline =

@@ -4,8 +4,7 @@
 // its IR: which structure it has (diagonal, block-diagonal with k coupled
 // states per element, dense), which op stops it from being derived, and the
 // forward-mode derivative (a Jacobian-vector product) built as IR. This is
-// the groundwork of the Newton strategy (DESIGN.md); Newton itself is not
-// built.
+// what the Newton strategy (passes/Transforms/Newton.h) is built on.
 //
 //===----------------------------------------------------------------------===//
 

@@ -4,7 +4,8 @@
 // computes the Jacobian of one step, J_t = d h_t / d h_{t-1}, at given
 // (h_{t-1}, x_t, captures), by the forward-mode derivative of the body
 // (passes/Analysis/Jacobian.h), in the layout of the structure found. A test
-// utility for the numbers of the derivatives; Newton is not built yet.
+// utility for the numbers of the derivatives (Newton builds the same J_t
+// inside its map with JacobianAnalysis::emitJacobian).
 //
 //===----------------------------------------------------------------------===//
 

@@ -74,8 +74,8 @@ typedef struct recur_host_env {
    * nonlinear recurrence). `site` numbers the Newton solves of the module
    * (0, 1, ... in the order the compiler made them), `iterations` is the
    * number of Newton iterations run, and `converged` is 1, or 0 when the
-   * iteration limit was reached without convergence and the recurrence was
-   * then evaluated sequentially (the answer is still right). May be NULL:
+   * iteration limit was reached without convergence (or the residual was
+   * NaN) and the recurrence was then evaluated sequentially (the answer is still right). May be NULL:
    * compiled code then skips the call. Called only on the entry's calling
    * thread, never inside parallel_for bodies. The runtime sums these into
    * the statistics of the call (runtime.h's recur_session_stat).

@@ -182,8 +182,9 @@ RECUR_API recur_status recur_session_call(recur_session *session,
 /* Statistics of a session's last call (reset when each recur_session_call
  * starts, including calls that fail). Newton: the parallel evaluation of a
  * nonlinear recurrence by Newton's method (docs/passes.md); each solve
- * reports its iterations, and a solve that reached its iteration limit
- * without converging finished sequentially (its result is still right). */
+ * reports its iterations, and a solve that did not converge (its
+ * iteration limit reached, or a NaN residual) finished sequentially (its
+ * result is still right). */
 typedef enum recur_stat {
   RECUR_STAT_NEWTON_SOLVES = 0,         /* Newton solves run */
   RECUR_STAT_NEWTON_ITERATIONS = 1,     /* their iterations, in total */
