@@ -103,4 +103,34 @@ void lstm(int64_t T, int64_t B, int64_t I, int64_t H, const float *x,
   std::memcpy(cT, c.data(), B * H * sizeof(float));
 }
 
+void gruDiag(int64_t T, int64_t B, int64_t I, int64_t H, const float *x,
+             const float *h0, const float *wz, const float *wr, const float *wn,
+             const float *uz, const float *ur, const float *un, float *hT,
+             float *hs) {
+  std::vector<float> h(h0, h0 + B * H), pz(H), pr(H), pn(H);
+  for (int64_t t = 0; t < T; ++t) {
+    for (int64_t b = 0; b < B; ++b) {
+      const float *xt = x + (t * B + b) * I;
+      float *hb = h.data() + b * H;
+      std::fill(pz.begin(), pz.end(), 0.0f);
+      std::fill(pr.begin(), pr.end(), 0.0f);
+      std::fill(pn.begin(), pn.end(), 0.0f);
+      for (int64_t k = 0; k < I; ++k)
+        for (int64_t j = 0; j < H; ++j) {
+          pz[j] += xt[k] * wz[k * H + j];
+          pr[j] += xt[k] * wr[k * H + j];
+          pn[j] += xt[k] * wn[k * H + j];
+        }
+      for (int64_t j = 0; j < H; ++j) {
+        float z = sigmoid(pz[j] + uz[j] * hb[j]);
+        float r = sigmoid(pr[j] + ur[j] * hb[j]);
+        float n = std::tanh(pn[j] + r * (un[j] * hb[j]));
+        hb[j] = (1.0f - z) * n + z * hb[j];
+      }
+      std::memcpy(hs + (t * B + b) * H, hb, H * sizeof(float));
+    }
+  }
+  std::memcpy(hT, h.data(), B * H * sizeof(float));
+}
+
 } // namespace bench

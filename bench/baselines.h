@@ -34,6 +34,14 @@ void lstm(int64_t T, int64_t B, int64_t I, int64_t H, const float *x,
           const float *h0, const float *c0, const float *w, const float *r,
           const float *bias, float *hT, float *cT, float *hs);
 
+/// GRU with diagonal recurrent weights (bench/models/gru_diag.mlir):
+/// x [T,B,I], h0 [B,H], wz/wr/wn [I,H], uz/ur/un [H]; writes hT [B,H] and
+/// hs [T,B,H].
+void gruDiag(int64_t T, int64_t B, int64_t I, int64_t H, const float *x,
+             const float *h0, const float *wz, const float *wr, const float *wn,
+             const float *uz, const float *ur, const float *un, float *hT,
+             float *hs);
+
 } // namespace bench
 
 #endif // RECUR_BENCH_BASELINES_H

@@ -54,6 +54,10 @@ struct Model {
                    std::vector<Tensor> &outputs);
   /// Extra relations between sizes; an error message or nullptr.
   const char *(*validate)(const Dims &);
+  /// Nonlinear models: body evaluations per step of one Newton iteration
+  /// (the body, its Jacobian-vector products, the scan's step; the cost
+  /// model's 1 + p + s, docs/passes.md); 0 for the others.
+  int64_t newtonPasses = 0;
 };
 
 /// Deterministic inputs: the same numbers on every machine and run.
@@ -133,6 +137,26 @@ void baselineLSTM(const Dims &d, const std::vector<Tensor> &in,
               out[1].data.data(), out[2].data.data());
 }
 
+void fillGRUDiag(const Dims &d, std::vector<Tensor> &in) {
+  float s = 1.0f / std::sqrt(float(d.at("I")));
+  fillUniform(in[0], 1, -1, 1);     // x
+  fillUniform(in[1], 2, -0.5, 0.5); // h0
+  fillUniform(in[2], 3, -s, s);     // wz
+  fillUniform(in[3], 4, -s, s);     // wr
+  fillUniform(in[4], 5, -s, s);     // wn
+  fillUniform(in[5], 6, -1, 1);     // uz
+  fillUniform(in[6], 7, -1, 1);     // ur
+  fillUniform(in[7], 8, -1, 1);     // un
+}
+
+void baselineGRUDiag(const Dims &d, const std::vector<Tensor> &in,
+                     std::vector<Tensor> &out) {
+  bench::gruDiag(d.at("T"), d.at("B"), d.at("I"), d.at("H"), in[0].data.data(),
+                 in[1].data.data(), in[2].data.data(), in[3].data.data(),
+                 in[4].data.data(), in[5].data.data(), in[6].data.data(),
+                 in[7].data.data(), out[0].data.data(), out[1].data.data());
+}
+
 const char *validateLSTM(const Dims &d) {
   return d.at("G") == 4 * d.at("H") ? nullptr : "lstm: w and r must be [I, 4H]";
 }
@@ -173,6 +197,21 @@ const std::vector<Model> &models() {
        fillLSTM,
        baselineLSTM,
        validateLSTM},
+      {"gru_diag",
+       {{"x", {"T", "B", "I"}},
+        {"h0", {"B", "H"}},
+        {"wz", {"I", "H"}},
+        {"wr", {"I", "H"}},
+        {"wn", {"I", "H"}},
+        {"uz", {"H"}},
+        {"ur", {"H"}},
+        {"un", {"H"}}},
+       {{"hT", {"B", "H"}}, {"hs", {"T", "B", "H"}}},
+       {{4096, 1}, {4096, 16}},
+       fillGRUDiag,
+       baselineGRUDiag,
+       nullptr,
+       /*newtonPasses=*/3},
   };
   return all;
 }
@@ -321,6 +360,12 @@ double relativeError(const float *got, const Tensor &want) {
   return diff / std::max(scale, 1e-30);
 }
 
+/// A Newton row of the work/depth table.
+struct NewtonRow {
+  std::string model, sizes, label;
+  int64_t steps, iterations, passes;
+};
+
 /// Calls the module once, keeps the outputs, and checks them against the
 /// baseline's; the largest relative error over all outputs.
 double callAndCompare(recur_session *session, const Bench &bench,
@@ -349,18 +394,18 @@ double callAndCompare(recur_session *session, const Bench &bench,
 
 void usage(FILE *to) {
   std::fprintf(
-      to,
-      "usage: recur-bench [--min-time=SECONDS] [--sizes=TxB,...] "
-      "MODEL:LABEL=FILE.rmod...\n"
-      "  MODEL   mingru, mamba or lstm (bench/models/MODEL.mlir compiled by\n"
-      "          recur-compile); picks the inputs and the baseline loop\n"
-      "  LABEL   printed in the strategy column (e.g. scan, sequential)\n"
-      "  --min-time  seconds of timed calls per measurement (default 0.5)\n"
-      "  --sizes     sequence lengths and batches, e.g. 1024x1,4096x8\n"
-      "              (default: a few per model)\n"
-      "Prints a Markdown table; ratio = baseline ms / recur ms (> 1: the\n"
-      "module is faster). Exits 1 when a module's outputs differ from the\n"
-      "baseline's by more than 1e-3 (relative).\n");
+      to, "usage: recur-bench [--min-time=SECONDS] [--sizes=TxB,...] "
+          "MODEL:LABEL=FILE.rmod...\n"
+          "  MODEL   mingru, mamba, lstm or gru_diag (bench/models/MODEL.mlir\n"
+          "          compiled by\n"
+          "          recur-compile); picks the inputs and the baseline loop\n"
+          "  LABEL   printed in the strategy column (e.g. scan, sequential)\n"
+          "  --min-time  seconds of timed calls per measurement (default 0.5)\n"
+          "  --sizes     sequence lengths and batches, e.g. 1024x1,4096x8\n"
+          "              (default: a few per model)\n"
+          "Prints a Markdown table; ratio = baseline ms / recur ms (> 1: the\n"
+          "module is faster). Exits 1 when a module's outputs differ from the\n"
+          "baseline's by more than 1e-3 (relative).\n");
 }
 
 constexpr double kTolerance = 1e-3;
@@ -405,7 +450,7 @@ int main(int argc, char **argv) {
     bench.model = findModel(arg.substr(0, colon));
     if (!bench.model)
       fail("unknown model '" + arg.substr(0, colon) +
-           "'; expected mingru, mamba or lstm");
+           "'; expected mingru, mamba, lstm or gru_diag");
     bench.label = arg.substr(colon + 1, eq - colon - 1);
     bench.path = arg.substr(eq + 1);
     benches.push_back(bench);
@@ -448,6 +493,7 @@ int main(int argc, char **argv) {
     if (std::find(order.begin(), order.end(), bench.model) == order.end())
       order.push_back(bench.model);
   int failures = 0;
+  std::vector<NewtonRow> newtonRows;
   for (const Model *model : order) {
     std::vector<Bench *> group;
     for (Bench &bench : benches)
@@ -497,6 +543,12 @@ int main(int argc, char **argv) {
                 bench->path + ": session");
           // The checked call is also the warm-up.
           double error = callAndCompare(session, *bench, wrapped, want);
+          int64_t iterations =
+              recur_session_stat(session, RECUR_STAT_NEWTON_ITERATIONS);
+          if (d == 0 &&
+              recur_session_stat(session, RECUR_STAT_NEWTON_SOLVES) > 0)
+            newtonRows.push_back({model->name, sizeText, bench->label, T,
+                                  iterations, model->newtonPasses});
           std::vector<recur_tensor *> outputs(want.size(), nullptr);
           double recurMs = medianMs(
               [&] {
@@ -522,6 +574,29 @@ int main(int argc, char **argv) {
       }
       for (recur_tensor *w : wrapped)
         recur_tensor_release(w);
+    }
+  }
+
+  if (!newtonRows.empty()) {
+    // Work in body evaluations (sequential: T); depth in dependent steps
+    // (sequential: T; Newton: per iteration the map (1), and the chunked
+    // scan's three phases, 2 * 64 + T / 64 at recur-compile's default
+    // chunk size). The depth ratio is what unlimited parallelism would
+    // gain: a projection, not a measurement.
+    std::printf("\n| model | sizes | strategy | iterations | work (body "
+                "evals) | sequential work | depth (steps) | sequential depth "
+                "| depth ratio (projection) |\n"
+                "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: "
+                "|\n");
+    for (const NewtonRow &r : newtonRows) {
+      int64_t work = r.iterations * r.passes * r.steps;
+      int64_t depth = r.iterations * (1 + 2 * 64 + (r.steps + 63) / 64);
+      std::printf("| %s | %s | %s | %lld | %lld | %lld | %lld | %lld | "
+                  "%.1f |\n",
+                  r.model.c_str(), r.sizes.c_str(), r.label.c_str(),
+                  (long long)r.iterations, (long long)work, (long long)r.steps,
+                  (long long)depth, (long long)r.steps,
+                  double(r.steps) / double(std::max<int64_t>(depth, 1)));
     }
   }
 

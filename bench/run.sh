@@ -43,6 +43,10 @@ compile mingru sequential
 compile mamba scan
 compile mamba sequential
 compile lstm sequential
+# A nonlinear cell with a diagonal Jacobian: step by step, and by Newton's
+# method (recur-bench adds a table of its work and depth).
+compile gru_diag sequential
+compile gru_diag newton
 
 echo "recur-bench on $(nproc) cores, $(date -u +%Y-%m-%d)"
 "$build/bin/recur-bench" "$@" "${modules[@]}"

@@ -465,12 +465,14 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
       return failure();
     if (options.strategy == Strategy::Scan && failed(checkAllScans(module)))
       return failure();
+    // Newton after hoisting: the body's state-independent work (input
+    // projections) is computed once, not in every Newton iteration.
+    if (failed(runPipeline(module, "recur-hoist-invariants")))
+      return failure();
     if (options.strategy != Strategy::Scan &&
         failed(runPipeline(module, newtonPipeline(options, *targets))))
       return failure();
-    if (failed(runPipeline(module,
-                           "recur-hoist-invariants,recur-fuse-gates,"
-                           "canonicalize")))
+    if (failed(runPipeline(module, "recur-fuse-gates,canonicalize")))
       return failure();
   }
   if (options.emit == EmitStage::Recur || options.emit == EmitStage::Loops) {

@@ -123,7 +123,7 @@ struct HostParallelizeOptions : PassPipelineOptions<HostParallelizeOptions> {
 /// whose fused regions the affine analysis does not see through); what is
 /// left of the bodies loses its state-independent work; scans become chunked
 /// parallel scans. Nonlinear recurrences stay sequential (recur-compile adds
-/// --recur-newton after linearizing; the pipeline leaves it out).
+/// --recur-newton after hoisting; the pipeline leaves it out).
 static void buildParallelize(OpPassManager &pm,
                              const ParallelizeOptions &options) {
   std::string pipeline =
