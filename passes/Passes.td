@@ -649,6 +649,25 @@ def RecurHostFuseElementwise
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def RecurHostApproximateMath : Pass<"recur-host-approximate-math"> {
+  let summary = "Transcendental f32 math as inline polynomials the loop "
+                "vectorizer can widen";
+  let description = [{
+    A call to libm's `expf` or `tanhf` per element keeps LLVM from
+    vectorizing the loop around it, and the gate math of an LSTM or GRU
+    step, the sigmoid of a minGRU scan, Mamba's `exp(dt*A)` are such
+    loops. This pass rewrites f32 `math.exp`, `math.expm1`, `math.tanh`,
+    `math.log`, `math.log1p`, `math.log2` and `math.erf` into MLIR's
+    polynomial approximations (arith ops and `math.fma`), which vectorize.
+    Accuracy, measured by test/E2E/gpu-math.test over [-12, 12] and edge
+    values against float64: relative error <= 2.2e-7 where |f(x)| > 1e-6,
+    absolute <= 3.5e-7 elsewhere (the test holds them to 1e-6 + 1e-6
+    |want|). f64 and the other math ops keep their libm calls.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def RecurHostInterchangeContractions
     : Pass<"recur-host-interchange-contractions", "::mlir::func::FuncOp"> {
   let summary = "Put the reductions of matmul-like ops on buffers outside "

@@ -48,7 +48,8 @@ static std::string referenceToLLVM() {
 /// exported entry points.
 static std::string hostToLLVM(int64_t minParallelWork) {
   return std::string(kToLinalg) +
-         "recur-host-fuse-elementwise,canonicalize," + kBufferize +
+         "recur-host-fuse-elementwise,recur-host-approximate-math,"
+         "canonicalize," + kBufferize +
          "func.func(recur-host-hoist-loop-buffers),"
          "recur-host-expand-copies,"
          "func.func(recur-host-interchange-contractions),"

@@ -2,7 +2,8 @@
 //
 // Rewrites that make --recur-host-to-llvm's loops fast rather than merely
 // correct: elementwise fusion on tensors (fewer loops, fewer launches),
-// matmul-like ops reordered so their innermost loop vectorizes, and the
+// matmul-like ops reordered so their innermost loop vectorizes,
+// transcendental math as polynomials instead of libm calls, and the
 // temporaries of sequential loops allocated once instead of every step.
 //
 //===----------------------------------------------------------------------===//
@@ -11,12 +12,15 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace recur {
+#define GEN_PASS_DEF_RECURHOSTAPPROXIMATEMATH
 #define GEN_PASS_DEF_RECURHOSTFUSEELEMENTWISE
 #define GEN_PASS_DEF_RECURHOSTINTERCHANGECONTRACTIONS
 #define GEN_PASS_DEF_RECURHOSTHOISTLOOPBUFFERS
@@ -44,6 +48,28 @@ struct RecurHostFuseElementwisePass
     linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
     linalg::FillOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::EmptyOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// --recur-host-approximate-math
+//===----------------------------------------------------------------------===//
+
+struct RecurHostApproximateMathPass
+    : recur::impl::RecurHostApproximateMathBase<RecurHostApproximateMathPass> {
+  void runOnOperation() override {
+    // tanh is approximated directly (a rational function, exact to a few
+    // ulp near 0) rather than expanded into exp as the GPU pass does.
+    static constexpr StringLiteral approximated[] = {
+        "math.exp", "math.expm1", "math.tanh", "math.log",
+        "math.log1p", "math.log2", "math.erf"};
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(
+        patterns, [](StringRef name) {
+          return llvm::is_contained(approximated, name);
+        });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
