@@ -530,10 +530,13 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     if (failed(runPipeline(target, lowerScans)))
       return failure();
     stripRecurAttributes(target);
-    std::string hostPipeline = "recur-host-to-llvm";
+    std::string hostPipeline =
+        "recur-host-to-llvm{vector-bits=" +
+        std::to_string(hostVectorBits(*machine));
     if (options.minParallelWork >= 0)
-      hostPipeline += "{min-parallel-work=" +
-                      std::to_string(options.minParallelWork) + "}";
+      hostPipeline +=
+          " min-parallel-work=" + std::to_string(options.minParallelWork);
+    hostPipeline += "}";
     if (failed(runPipeline(target, hostPipeline)))
       return failure();
     FailureOr<std::vector<char>> binary =

@@ -71,6 +71,19 @@ FailureOr<HostMachine> resolveHostMachine(StringRef cpu, std::string &error) {
   return machine;
 }
 
+int64_t hostVectorBits(const HostMachine &machine) {
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createMachine(machine, error);
+  if (!tm)
+    return 128;
+  const llvm::MCSubtargetInfo *info = tm->getMCSubtargetInfo();
+  if (info->checkFeatures("+avx512f"))
+    return 512;
+  if (info->checkFeatures("+avx"))
+    return 256;
+  return 128;
+}
+
 std::unique_ptr<llvm::Module>
 translateAndOptimize(ModuleOp module, const HostMachine &machine,
                      llvm::LLVMContext &context) {

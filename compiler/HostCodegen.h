@@ -21,6 +21,10 @@ struct HostMachine {
   std::string features;
 };
 
+/// The widest vector registers `machine` has for f32 arithmetic: 512
+/// (AVX-512), 256 (AVX) or 128 bits.
+int64_t hostVectorBits(const HostMachine &machine);
+
 /// Resolves a --cpu value ("host", "generic" or an LLVM CPU name) for this
 /// machine's default triple; fails (with `error` set) for an unknown CPU.
 mlir::FailureOr<HostMachine> resolveHostMachine(llvm::StringRef cpu,

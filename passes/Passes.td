@@ -668,6 +668,74 @@ def RecurHostApproximateMath : Pass<"recur-host-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def RecurHostMatmulKernels
+    : Pass<"recur-host-matmul-kernels", "::mlir::func::FuncOp"> {
+  let summary = "f32 matmuls on buffers as register-blocked vector loops";
+  let description = [{
+    Takes `linalg.matmul` and generics with a matmul's indexing maps and a
+    plain `mulf`/`addf` body, on f32 buffers whose right-hand side and
+    output have contiguous rows, and rewrites them into an scf.parallel
+    over tiles of `rows` x `cols` output elements (`cols` = four vectors
+    of `vector-bits`; `rows` = 4 with 512-bit vectors, 3 below). A tile's
+    output rows are vector values carried through the reduction loop; each
+    reduction step loads one row segment of the right-hand side and
+    multiply-adds it into every row with a broadcast element of the
+    left-hand side:
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<?x256xf32>, memref<256x1024xf32>)
+                  outs(%c : memref<?x1024xf32>)
+    // becomes (vector-bits=512)
+    scf.parallel (%i, %j) = (%c0, %c0) to (%m, %cols) step (%c4, %c64) {
+      // 4 rows of vector<64xf32> loaded from %c, then
+      // scf.for %k: load %b[%k, %j], broadcast %a[%i + r, %k], mulf, addf
+      // and the 4 rows stored back; rows past %m one at a time
+    }
+    // columns past the last whole tile: a linalg.matmul of the subviews
+    ```
+
+    The output is read and written once per tile instead of once per
+    reduction step, which is what keeps a recurrent matvec (one row, the
+    B=1 case) and a projection off the load/store ports.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
+           "Width of the target's vector registers: 128, 256 or 512">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
+def RecurHostVectorizeElementwise
+    : Pass<"recur-host-vectorize-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Elementwise generics on buffers as vector loops";
+  let description = [{
+    Takes `linalg.generic`s on buffers whose loops are all parallel, whose
+    body is arith and the math ops LLVM has instructions for (run it after
+    --recur-host-approximate-math), and whose operands either end with the
+    innermost loop (contiguous rows) or do not use it. Each becomes an
+    scf.parallel over the outer loops and whole vectors of
+    `vector-bits / 32` lanes of the innermost one: vector loads (or one
+    element broadcast), the body on vectors, vector stores. The rest of the
+    innermost dimension stays a copy of the generic on subviews.
+
+    LLVM's loop vectorizer would have to prove that no two of the operands
+    overlap, with a run-time check per pair; an LSTM's gate math reads six
+    views of one buffer and writes a seventh, more checks than it emits, so
+    without this pass the loop stays scalar.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
+           "Width of the target's vector registers: 128, 256 or 512">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def RecurHostInterchangeContractions
     : Pass<"recur-host-interchange-contractions", "::mlir::func::FuncOp"> {
   let summary = "Put the reductions of matmul-like ops on buffers outside "

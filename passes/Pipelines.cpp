@@ -46,12 +46,16 @@ static std::string referenceToLLVM() {
 /// scf.parallel, the outermost parallel loops are outlined for the runtime's
 /// parallel_for (inner ones run sequentially), public functions become the
 /// exported entry points.
-static std::string hostToLLVM(int64_t minParallelWork) {
+static std::string hostToLLVM(int64_t minParallelWork, int64_t vectorBits) {
   return std::string(kToLinalg) +
          "recur-host-fuse-elementwise,recur-host-approximate-math,"
          "canonicalize," + kBufferize +
          "func.func(recur-host-hoist-loop-buffers),"
          "recur-host-expand-copies,"
+         "func.func(recur-host-matmul-kernels{vector-bits=" +
+         std::to_string(vectorBits) +
+         "},recur-host-vectorize-elementwise{vector-bits=" +
+         std::to_string(vectorBits) + "}),"
          "func.func(recur-host-interchange-contractions),"
          "func.func(convert-linalg-to-parallel-loops),"
          "func.func(scf-forall-to-parallel),"
@@ -104,6 +108,11 @@ struct HostOptions : PassPipelineOptions<HostOptions> {
       llvm::cl::desc("Estimated ops below which a parallel loop runs on the "
                      "calling thread (0: every loop through parallel_for)"),
       llvm::cl::init(32768)};
+  Option<int64_t> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Width of the target's vector registers for the matmul "
+                     "kernels: 128, 256 or 512"),
+      llvm::cl::init(256)};
 };
 
 /// --recur-parallelize's and the host's.
@@ -116,6 +125,11 @@ struct HostParallelizeOptions : PassPipelineOptions<HostParallelizeOptions> {
       llvm::cl::desc("Estimated ops below which a parallel loop runs on the "
                      "calling thread (0: every loop through parallel_for)"),
       llvm::cl::init(32768)};
+  Option<int64_t> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Width of the target's vector registers for the matmul "
+                     "kernels: 128, 256 or 512"),
+      llvm::cl::init(256)};
 };
 } // namespace
 
@@ -158,7 +172,9 @@ void recur::registerRecurPipelines() {
         ParallelizeOptions parallelize;
         parallelize.chunkSize = options.chunkSize;
         buildParallelize(pm, parallelize);
-        if (failed(parsePassPipeline(hostToLLVM(options.minParallelWork), pm)))
+        if (failed(parsePassPipeline(hostToLLVM(options.minParallelWork,
+                                                options.vectorBits),
+                                     pm)))
           llvm::report_fatal_error("recur-host-parallel-to-llvm: bad pipeline");
       });
   PassPipelineRegistration<HostOptions>(
@@ -168,7 +184,9 @@ void recur::registerRecurPipelines() {
       "parallel_for, public functions become __recur_entry_<f> "
       "(runtime/include/recur/host_abi.h)",
       [](OpPassManager &pm, const HostOptions &options) {
-        if (failed(parsePassPipeline(hostToLLVM(options.minParallelWork), pm)))
+        if (failed(parsePassPipeline(hostToLLVM(options.minParallelWork,
+                                                options.vectorBits),
+                                     pm)))
           llvm::report_fatal_error("recur-host-to-llvm: bad pipeline");
       });
   PassPipelineRegistration<>(

@@ -1,0 +1,121 @@
+// RUN: recur-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(recur-host-matmul-kernels{vector-bits=512}))" | FileCheck %s
+// RUN: recur-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(recur-host-matmul-kernels{vector-bits=256}))" | FileCheck %s --check-prefix=AVX2
+// RUN: not recur-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(recur-host-matmul-kernels{vector-bits=96}))" 2>&1 | FileCheck %s --check-prefix=BAD
+//
+// f32 matmuls on buffers become register tiles: 4 rows of vector<64xf32>
+// with 512-bit vectors (3 rows of vector<32xf32> with 256-bit ones) carried
+// through the reduction, rows past the last whole tile one at a time, the
+// column tail a linalg.matmul of subviews. A right-hand side that a loop
+// around the matmul only reads is packed once, before the loop.
+
+// BAD: vector-bits must be 128, 256 or 512, not 96
+
+// CHECK-LABEL: func.func @matmul(
+// CHECK:         scf.parallel (%[[I:.*]], %[[J:.*]]) = ({{.*}}) to ({{.*}}) step (%c4, %c64)
+// CHECK:           scf.if
+// CHECK-COUNT-4:     vector.load %{{.*}} : memref<?x512xf32>, vector<64xf32>
+// CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
+// CHECK:               vector.load %{{.*}}[%{{.*}}, %[[J]]] : memref<64x512xf32>, vector<64xf32>
+// CHECK:               memref.load
+// CHECK:               vector.broadcast
+// CHECK:               arith.mulf
+// CHECK:               arith.addf
+// CHECK-COUNT-4:     vector.store
+// CHECK:           } else {
+// CHECK:             scf.for
+// CHECK:               scf.for {{.*}} -> (vector<64xf32>)
+// CHECK:         scf.if
+// CHECK:           memref.subview
+// CHECK:           memref.subview
+// CHECK:           linalg.matmul
+// AVX2-LABEL: func.func @matmul(
+// AVX2:         scf.parallel {{.*}} step (%c3, %c32)
+// AVX2:           scf.for {{.*}} -> (vector<32xf32>, vector<32xf32>, vector<32xf32>)
+func.func @matmul(%a: memref<?x64xf32>, %b: memref<64x512xf32>, %c: memref<?x512xf32>) {
+  linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x512xf32>) outs(%c : memref<?x512xf32>)
+  return
+}
+
+// -----
+
+// A generic with a matmul's maps in another loop order is one too.
+// CHECK-LABEL: func.func @generic_kij(
+// CHECK:         scf.parallel
+// CHECK-NOT:     linalg.generic {{.*}}iterator_types = ["reduction"
+func.func @generic_kij(%a: memref<?x8xf32>, %b: memref<8x128xf32>, %c: memref<?x128xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(k, i, j) -> (i, k)>, affine_map<(k, i, j) -> (k, j)>, affine_map<(k, i, j) -> (i, j)>],
+                  iterator_types = ["reduction", "parallel", "parallel"]}
+      ins(%a, %b : memref<?x8xf32>, memref<8x128xf32>) outs(%c : memref<?x128xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left alone: f64, a right-hand side whose rows are not contiguous, a body
+// that is not a plain multiply-add.
+// CHECK-LABEL: func.func @left_alone(
+// CHECK-NOT:     vector.load
+// CHECK-COUNT-2: linalg.matmul
+// CHECK:         linalg.generic
+// CHECK-NOT:     vector.load
+func.func @left_alone(%a: memref<?x64xf64>, %b: memref<64x512xf64>, %c: memref<?x512xf64>,
+                      %x: memref<?x64xf32>, %s: memref<64x512xf32, strided<[1, 64]>>, %y: memref<?x512xf32>,
+                      %w: memref<64x512xf32>) {
+  linalg.matmul ins(%a, %b : memref<?x64xf64>, memref<64x512xf64>) outs(%c : memref<?x512xf64>)
+  linalg.matmul ins(%x, %s : memref<?x64xf32>, memref<64x512xf32, strided<[1, 64]>>) outs(%y : memref<?x512xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, k)>, affine_map<(i, j, k) -> (k, j)>, affine_map<(i, j, k) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x64xf32>, memref<64x512xf32>) outs(%y : memref<?x512xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.maximumf %p, %q : f32
+    %r = arith.addf %acc, %m : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// In a loop that only reads it, the right-hand side is packed before the
+// loop as [n / 64, k, 64] and freed after it.
+// CHECK-LABEL: func.func @in_loop(
+// CHECK:         %[[P:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x64xf32>
+// CHECK:         scf.parallel
+// CHECK:           vector.load %arg1
+// CHECK:           vector.store {{.*}}, %[[P]]
+// CHECK:         scf.for
+// CHECK:           scf.parallel
+// CHECK:             vector.load %[[P]][{{.*}}] : memref<?x?x64xf32>, vector<64xf32>
+// CHECK:         memref.dealloc %[[P]]
+func.func @in_loop(%a: memref<?x64xf32>, %b: memref<64x512xf32>, %c: memref<?x512xf32>, %t: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %t step %c1 {
+    linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x512xf32>) outs(%c : memref<?x512xf32>)
+  }
+  return
+}
+
+// -----
+
+// Not packed: the loop writes the right-hand side (through a view).
+// CHECK-LABEL: func.func @written_in_loop(
+// CHECK-NOT:     memref.alloc
+// CHECK:         scf.for
+// CHECK:           vector.load %arg1
+func.func @written_in_loop(%a: memref<?x64xf32>, %b: memref<64x512xf32>, %c: memref<?x512xf32>, %t: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %f = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %t step %c1 {
+    linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x512xf32>) outs(%c : memref<?x512xf32>)
+    %v = memref.subview %b[0, 0] [8, 512] [1, 1] : memref<64x512xf32> to memref<8x512xf32, strided<[512, 1]>>
+    linalg.fill ins(%f : f32) outs(%v : memref<8x512xf32, strided<[512, 1]>>)
+  }
+  return
+}
