@@ -53,7 +53,7 @@ inline constexpr llvm::StringLiteral kHostEnvGlobal = "__recur_env";
 /// RECUR_HOST_ABI_VERSION_SYMBOL and RECUR_HOST_ABI_VERSION.
 inline constexpr llvm::StringLiteral kHostABIVersionSymbol =
     "__recur_host_abi_version";
-inline constexpr unsigned kHostABIVersion = 3;
+inline constexpr unsigned kHostABIVersion = 4;
 /// Declarations that --recur-host-abi implements with the env's callbacks:
 /// void @__recur_newton_report(i64 site, i64 iterations, i64 converged)
 /// calls env->report_newton (skipped without one);

@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace recur {
@@ -125,6 +126,10 @@ public:
   /// Host code of a GPU target: malloc/aligned_alloc/free calls outside
   /// device code go to env->device_alloc/device_free.
   LogicalResult useDeviceMemory();
+  /// Host code of the host target: malloc, aligned_alloc (alignment <= 64)
+  /// and free calls go to env->host_alloc/host_free, or to the C library
+  /// where there is no env or no such callback.
+  LogicalResult useHostMemory();
   /// Gives @__recur_newton_report (a declaration) a body calling
   /// env->report_newton when there is one.
   LogicalResult implementNewtonReport(LLVM::LLVMFuncOp report);
@@ -340,12 +345,14 @@ LogicalResult HostABIBuilder::implementLaunch(LLVM::LLVMFuncOp launch) {
 
 // recur_host_env's fields, 8 bytes each: ctx, parallel_for, device_alloc,
 // device_free, launch, report_newton, device_read (host ABI version 3).
-static constexpr unsigned kEnvFields = 7;
+static constexpr unsigned kEnvFields = 9;
 static constexpr unsigned kEnvDeviceAlloc = 2;
 static constexpr unsigned kEnvDeviceFree = 3;
 static constexpr unsigned kEnvLaunch = 4;
 static constexpr unsigned kEnvReportNewton = 5;
 static constexpr unsigned kEnvDeviceRead = 6;
+static constexpr unsigned kEnvHostAlloc = 7;
+static constexpr unsigned kEnvHostFree = 8;
 
 LLVM::LLVMFuncOp
 HostABIBuilder::getOrCreateEnvCall(StringRef name, unsigned index,
@@ -569,6 +576,117 @@ LogicalResult HostABIBuilder::useDeviceMemory() {
   return success();
 }
 
+LogicalResult HostABIBuilder::useHostMemory() {
+  SmallVector<LLVM::CallOp> calls;
+  module.walk([&](LLVM::CallOp call) {
+    auto func = call->getParentOfType<LLVM::LLVMFuncOp>();
+    if (func && !func->hasAttr(recur::kDeviceCodeAttr) && call.getCallee() &&
+        llvm::is_contained({"malloc", "aligned_alloc", "free"},
+                           *call.getCallee()))
+      calls.push_back(call);
+  });
+  if (calls.empty())
+    return success();
+  Location loc = module.getLoc();
+  Type voidType = LLVM::LLVMVoidType::get(ctx);
+  auto declare = [&](StringRef name, Type result, ArrayRef<Type> inputs) {
+    if (auto existing = symbols.lookup<LLVM::LLVMFuncOp>(name))
+      return existing;
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    auto decl = LLVM::LLVMFuncOp::create(
+        b, loc, name, LLVM::LLVMFunctionType::get(result, inputs));
+    symbols.insert(decl);
+    return decl;
+  };
+  LLVM::LLVMFuncOp alignedAlloc =
+      declare("aligned_alloc", ptrType, {i64Type, i64Type});
+  LLVM::LLVMFuncOp cFree = declare("free", voidType, {ptrType});
+  if (failed(checkDeclType(
+          alignedAlloc, LLVM::LLVMFunctionType::get(ptrType, {i64Type, i64Type}),
+          "(i64, i64) -> ptr")) ||
+      failed(checkDeclType(cFree,
+                           LLVM::LLVMFunctionType::get(voidType, {ptrType}),
+                           "(ptr) -> void")))
+    return failure();
+
+  // ptr @__recur_host_alloc(i64 bytes): env->host_alloc(ctx, bytes), else
+  // aligned_alloc(64, bytes rounded up to 64).
+  LLVM::LLVMFuncOp alloc =
+      createFunc(loc, "__recur_host_alloc", ptrType, {i64Type},
+                 LLVM::Linkage::Internal);
+  {
+    OpBuilder b(ctx);
+    Region &body = alloc.getBody();
+    Block *entry = &body.front();
+    Value bytes = entry->getArgument(0);
+    Block *fallback = b.createBlock(&body, body.end());
+    Value c63 = LLVM::ConstantOp::create(b, loc, i64Type, 63);
+    Value c64 = LLVM::ConstantOp::create(b, loc, i64Type, 64);
+    Value mask = LLVM::ConstantOp::create(b, loc, i64Type, ~int64_t(63));
+    Value rounded = LLVM::AndOp::create(
+        b, loc, LLVM::AddOp::create(b, loc, bytes, c63), mask);
+    Value got = LLVM::CallOp::create(b, loc, alignedAlloc,
+                                     ValueRange{c64, rounded})
+                    .getResult();
+    LLVM::ReturnOp::create(b, loc, got);
+    b.setInsertionPointToEnd(entry);
+    Value envCtx, callee;
+    loadEnvCallback(b, loc, body, kEnvHostAlloc, fallback, envCtx, callee);
+    auto calleeType =
+        LLVM::LLVMFunctionType::get(ptrType, {ptrType, i64Type});
+    Value result = LLVM::CallOp::create(b, loc, calleeType,
+                                        ValueRange{callee, envCtx, bytes})
+                       .getResult();
+    LLVM::ReturnOp::create(b, loc, result);
+    fallback->moveBefore(&body, body.end());
+  }
+  // void @__recur_host_free(ptr): env->host_free(ctx, ptr), else free(ptr).
+  LLVM::LLVMFuncOp release =
+      createFunc(loc, "__recur_host_free", voidType, {ptrType},
+                 LLVM::Linkage::Internal);
+  {
+    OpBuilder b(ctx);
+    Region &body = release.getBody();
+    Block *entry = &body.front();
+    Value ptr = entry->getArgument(0);
+    Block *fallback = b.createBlock(&body, body.end());
+    LLVM::CallOp::create(b, loc, cFree, ValueRange{ptr});
+    LLVM::ReturnOp::create(b, loc, ValueRange());
+    b.setInsertionPointToEnd(entry);
+    Value envCtx, callee;
+    loadEnvCallback(b, loc, body, kEnvHostFree, fallback, envCtx, callee);
+    auto calleeType = LLVM::LLVMFunctionType::get(voidType, {ptrType, ptrType});
+    LLVM::CallOp::create(b, loc, calleeType, ValueRange{callee, envCtx, ptr});
+    LLVM::ReturnOp::create(b, loc, ValueRange());
+    fallback->moveBefore(&body, body.end());
+  }
+
+  for (LLVM::CallOp call : calls) {
+    OpBuilder b(call);
+    StringRef callee = *call.getCallee();
+    if (callee == "free") {
+      LLVM::CallOp::create(b, call.getLoc(), release, call.getArgOperands());
+      call.erase();
+      continue;
+    }
+    Value size = call.getArgOperands().back();
+    if (size.getType() != i64Type)
+      return call.emitError() << "unexpected allocation size type";
+    // aligned_alloc with an alignment host_alloc does not promise stays.
+    if (callee == "aligned_alloc") {
+      APInt alignment;
+      if (!matchPattern(call.getArgOperands().front(),
+                        m_ConstantInt(&alignment)) ||
+          alignment.getZExtValue() > 64)
+        continue;
+    }
+    auto replacement = LLVM::CallOp::create(b, call.getLoc(), alloc, size);
+    call.getResult().replaceAllUsesWith(replacement.getResult());
+    call.erase();
+  }
+  return success();
+}
+
 LogicalResult HostABIBuilder::createEntry(LLVM::LLVMFuncOp func) {
   StringRef name = func.getName();
   LLVM::LLVMFunctionType type = func.getFunctionType();
@@ -746,6 +864,8 @@ struct RecurHostABIPass : recur::impl::RecurHostABIBase<RecurHostABIPass> {
       failed |= mlir::failed(abi.implementDeviceRead(read));
     if (deviceMemory)
       failed |= mlir::failed(abi.useDeviceMemory());
+    else
+      failed |= mlir::failed(abi.useHostMemory());
     for (LLVM::LLVMFuncOp func : entries)
       failed |= mlir::failed(abi.createEntry(func));
     if (failed)

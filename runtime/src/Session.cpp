@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BufferCache.h"
 #include "GpuDevice.h"
 #include "HostLibrary.h"
 #include "Internal.h"
@@ -89,6 +90,8 @@ struct recur_session_s {
   std::vector<void *> constantBuffers;
   /// The last call's statistics.
   CallStats stats;
+  /// Host targets: the buffers host code freed, for its next allocations.
+  BufferCache buffers;
 
   ~recur_session_s() {
     if (gpu) {
@@ -402,6 +405,17 @@ bool isRowMajor(int32_t rank, const int64_t *sizes, const int64_t *strides) {
 struct HostStep {
   ThreadPool *pool;
   CallStats *stats;
+  BufferCache *buffers;
+
+  static void *hostAlloc(void *ctx, int64_t bytes) noexcept {
+    if (bytes <= 0)
+      return nullptr;
+    return static_cast<HostStep *>(ctx)->buffers->allocate(
+        static_cast<size_t>(bytes));
+  }
+  static void hostFree(void *ctx, void *ptr) noexcept {
+    static_cast<HostStep *>(ctx)->buffers->release(ptr);
+  }
 
   static void parallelFor(void *ctx, int64_t n, recur_host_parallel_body body,
                           void *data) {
@@ -585,11 +599,13 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
   candidates.reserve(rs.size());
   toFree.reserve(rs.size());
 
-  HostStep ctx{session.device->pool.get(), &session.stats};
+  HostStep ctx{session.device->pool.get(), &session.stats, &session.buffers};
   recur_host_env env{};
   env.ctx = &ctx;
   env.parallel_for = &HostStep::parallelFor;
   env.report_newton = &HostStep::reportNewton;
+  env.host_alloc = &HostStep::hostAlloc;
+  env.host_free = &HostStep::hostFree;
   entry(&env, operands.data(), results.data());
 
   // Read the descriptors back and decide who owns what. (Allocated before
@@ -604,8 +620,11 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
     r.owned = r.allocated && !aliasesKnownMemory(r.allocated) &&
               std::find(candidates.begin(), candidates.end(), r.allocated) ==
                   candidates.end();
-    if (r.owned)
+    if (r.owned) {
       candidates.push_back(r.allocated);
+      // The caller's now, freed with free() (tensors, or below).
+      session.buffers.forget(r.allocated);
+    }
   }
 
   // Malformed results: free what the callee handed over and fail.

@@ -572,7 +572,7 @@ TEST_F(SessionCreateTest, WrongHostAbiVersion) {
   ASSERT_FALSE(m.targets[0].binary.empty());
   EXPECT_ERROR(create(m), RECUR_UNAVAILABLE,
                "the module's host code uses host ABI version 99; this runtime "
-               "implements 3");
+               "implements 4");
 }
 
 TEST_F(SessionCreateTest, NotASharedObject) {

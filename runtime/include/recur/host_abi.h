@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define RECUR_HOST_ABI_VERSION 3
+#define RECUR_HOST_ABI_VERSION 4
 
 /* The shared object exports `uint32_t __recur_host_abi_version(void)`,
  * returning RECUR_HOST_ABI_VERSION. */
@@ -91,6 +91,20 @@ typedef struct recur_host_env {
                         int64_t converged);
   void (*device_read)(void *ctx, void *host_dst, const void *device_src,
                       int64_t bytes);
+
+  /* Version 4. Host targets only (NULL for GPU targets): compiled code
+   * allocates and frees its buffers with these instead of the C library's
+   * malloc/aligned_alloc/free, on the entry's calling thread (inside
+   * parallel_for bodies, and with a NULL env or NULL fields, it calls the
+   * C library). host_alloc returns `bytes` (> 0) aligned to at least 64
+   * bytes, or NULL when out of memory; the memory comes from aligned_alloc,
+   * so a result built in it may be freed with free() by whoever takes it.
+   * host_free takes back what host_alloc returned, and also memory that
+   * came from the C library (NULL is ignored). The runtime keeps freed
+   * big buffers for the session's later calls instead of returning them to
+   * the system (runtime/src/BufferCache.h). */
+  void *(*host_alloc)(void *ctx, int64_t bytes);
+  void (*host_free)(void *ctx, void *ptr);
 } recur_host_env;
 
 /* The `sim` target's kernels: the same NVVM kernels as `cuda`, compiled for

@@ -2,8 +2,8 @@
 // RUN: recur-opt %s --recur-host-abi | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVM
 //
 // --recur-host-abi gives the declarations of the host ABI's helpers
-// (version 3) bodies: @__recur_newton_report calls env->report_newton
-// (field 5 of recur_host_env's 7 pointers) when there is an env and the
+// (version 3, now 4) bodies: @__recur_newton_report calls env->report_newton
+// (field 5 of recur_host_env's 9 pointers) when there is an env and the
 // field is set, and @__recur_device_read calls env->device_read (field 6),
 // or copies with memcpy when either is null. Both become internal.
 
@@ -16,7 +16,7 @@
 // CHECK:         %[[NOENV:.*]] = llvm.icmp "eq" %[[ENV]], %[[NULL]] : !llvm.ptr
 // CHECK:         llvm.cond_br %[[NOENV]], ^[[DONE:[^,]*]], ^[[HASENV:[^ ]*]]
 // CHECK:       ^[[HASENV]]:
-// CHECK:         %[[FIELD:.*]] = llvm.getelementptr %[[ENV]][0, 5] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr, ptr, ptr, ptr, ptr)>
+// CHECK:         %[[FIELD:.*]] = llvm.getelementptr %[[ENV]][0, 5] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr)>
 // CHECK:         %[[FN:.*]] = llvm.load %[[FIELD]] : !llvm.ptr -> !llvm.ptr
 // CHECK:         %[[NOFN:.*]] = llvm.icmp "eq" %[[FN]], %[[NULL]] : !llvm.ptr
 // CHECK:         llvm.cond_br %[[NOFN]], ^[[DONE]], ^[[CALL:[^ ]*]]
@@ -35,7 +35,7 @@
 // CHECK:         %[[NOENV2:.*]] = llvm.icmp "eq" %[[ENV2]], %[[NULL2]] : !llvm.ptr
 // CHECK:         llvm.cond_br %[[NOENV2]], ^[[COPY:[^,]*]], ^[[HASENV2:[^ ]*]]
 // CHECK:       ^[[HASENV2]]:
-// CHECK:         %[[FIELD2:.*]] = llvm.getelementptr %[[ENV2]][0, 6] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr, ptr, ptr, ptr, ptr)>
+// CHECK:         %[[FIELD2:.*]] = llvm.getelementptr %[[ENV2]][0, 6] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr)>
 // CHECK:         %[[FN2:.*]] = llvm.load %[[FIELD2]] : !llvm.ptr -> !llvm.ptr
 // CHECK:         %[[NOFN2:.*]] = llvm.icmp "eq" %[[FN2]], %[[NULL2]] : !llvm.ptr
 // CHECK:         llvm.cond_br %[[NOFN2]], ^[[COPY]], ^[[CALL2:[^ ]*]]
@@ -52,17 +52,17 @@
 // CHECK:         llvm.call @__recur_device_read(
 // CHECK:         llvm.call @__recur_newton_report(
 
-// The version is 3.
+// The version is 4.
 // CHECK-LABEL: llvm.func @__recur_host_abi_version() -> i32 {
-// CHECK-NEXT:    llvm.mlir.constant(3 : i32) : i32
+// CHECK-NEXT:    llvm.mlir.constant(4 : i32) : i32
 
 // It translates to LLVM IR: internal functions, an indirect call through
 // the env's field, and memcpy.
 // LLVM-LABEL: define internal void @__recur_newton_report(i64 %0, i64 %1, i64 %2)
-// LLVM:         getelementptr { ptr, ptr, ptr, ptr, ptr, ptr, ptr }, ptr %{{.*}}, i32 0, i32 5
+// LLVM:         getelementptr { ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr }, ptr %{{.*}}, i32 0, i32 5
 // LLVM:         call void %{{.*}}(ptr %{{.*}}, i64 %0, i64 %1, i64 %2)
 // LLVM-LABEL: define internal void @__recur_device_read(ptr %0, ptr %1, i64 %2)
-// LLVM:         getelementptr { ptr, ptr, ptr, ptr, ptr, ptr, ptr }, ptr %{{.*}}, i32 0, i32 6
+// LLVM:         getelementptr { ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr }, ptr %{{.*}}, i32 0, i32 6
 // LLVM:         call void %{{.*}}(ptr %{{.*}}, ptr %0, ptr %1, i64 %2)
 // LLVM:         call void @llvm.memcpy.p0.p0.i64(ptr %0, ptr %1, i64 %2, i1 false)
 

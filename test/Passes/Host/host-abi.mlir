@@ -94,7 +94,7 @@
 // CHECK-LABEL: llvm.func @__recur_entry_launches(
 
 // CHECK-LABEL: llvm.func @__recur_host_abi_version() -> i32 {
-// CHECK-NEXT:    %[[ONE:.*]] = llvm.mlir.constant(3 : i32) : i32
+// CHECK-NEXT:    %[[ONE:.*]] = llvm.mlir.constant(4 : i32) : i32
 // CHECK-NEXT:    llvm.return %[[ONE]] : i32
 
 func.func @none(%a: memref<?xf32>) {
