@@ -460,6 +460,11 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
   std::string lowerScans = "recur-lower-scans{chunk-size=" +
                            std::to_string(options.chunkSize) +
                            "},canonicalize";
+  // The host computes coefficients inside the chunks (GPU targets' generic
+  // kernels keep reading them from buffers).
+  std::string hostLowerScans = "recur-lower-scans{chunk-size=" +
+                               std::to_string(options.chunkSize) +
+                               " fuse-coefficients=1},canonicalize";
   if (options.strategy != Strategy::Sequential) {
     if (failed(runPipeline(module, "recur-linearize")))
       return failure();
@@ -477,7 +482,7 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
   }
   if (options.emit == EmitStage::Recur || options.emit == EmitStage::Loops) {
     // What the host target compiles.
-    if (failed(runPipeline(module, lowerScans)))
+    if (failed(runPipeline(module, hostLowerScans)))
       return failure();
     if (options.emit == EmitStage::Recur) {
       module.print(out);
@@ -527,7 +532,7 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     }
     if (options.emit == EmitStage::PTX)
       continue;
-    if (failed(runPipeline(target, lowerScans)))
+    if (failed(runPipeline(target, hostLowerScans)))
       return failure();
     stripRecurAttributes(target);
     std::string hostPipeline =

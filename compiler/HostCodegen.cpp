@@ -76,6 +76,9 @@ int64_t hostVectorBits(const HostMachine &machine) {
   std::unique_ptr<llvm::TargetMachine> tm = createMachine(machine, error);
   if (!tm)
     return 128;
+  // (checkFeatures aborts on a feature the target does not know.)
+  if (!tm->getTargetTriple().isX86())
+    return 128;
   const llvm::MCSubtargetInfo *info = tm->getMCSubtargetInfo();
   if (info->checkFeatures("+avx512f"))
     return 512;

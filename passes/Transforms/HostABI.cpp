@@ -250,7 +250,13 @@ LogicalResult HostABIBuilder::implementLaunch(LLVM::LLVMFuncOp launch) {
   Location loc = launch.getLoc();
   ArrayRef<Type> captureTypes = launchInputs.drop_front(1);
   Type voidType = LLVM::LLVMVoidType::get(ctx);
-  auto fieldsType = LLVM::LLVMStructType::getLiteral(ctx, captureTypes);
+  // The captures, then the launching thread's env: the thunk makes it this
+  // thread's env while the body runs, so that the body's allocations reach
+  // env->host_alloc on worker threads too.
+  SmallVector<Type> fieldTypes(captureTypes);
+  fieldTypes.push_back(ptrType);
+  auto fieldsType = LLVM::LLVMStructType::getLiteral(ctx, fieldTypes);
+  int32_t envField = static_cast<int32_t>(captureTypes.size());
 
   // void @__recur_par_thunk_N(ptr data, i64 begin, i64 end): the
   // recur_host_parallel_body the runtime calls.
@@ -270,7 +276,15 @@ LogicalResult HostABIBuilder::implementLaunch(LLVM::LLVMFuncOp launch) {
           ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
       args.push_back(LLVM::LoadOp::create(b, loc, type, field));
     }
+    Value envAt = LLVM::GEPOp::create(b, loc, ptrType, fieldsType,
+                                      entry->getArgument(0),
+                                      ArrayRef<LLVM::GEPArg>{0, envField});
+    Value launchEnv = LLVM::LoadOp::create(b, loc, ptrType, envAt);
+    Value slot = envSlot(b, loc);
+    Value previous = LLVM::LoadOp::create(b, loc, ptrType, slot);
+    LLVM::StoreOp::create(b, loc, launchEnv, slot);
     LLVM::CallOp::create(b, loc, body, args);
+    LLVM::StoreOp::create(b, loc, previous, slot);
     LLVM::ReturnOp::create(b, loc, ValueRange());
   }
 
@@ -281,20 +295,19 @@ LogicalResult HostABIBuilder::implementLaunch(LLVM::LLVMFuncOp launch) {
   Block *entry = launch.addEntryBlock(b);
   b.setInsertionPointToStart(entry);
   Value n = entry->getArgument(0);
-  Value data;
-  if (captureTypes.empty()) {
-    data = LLVM::ZeroOp::create(b, loc, ptrType);
-  } else {
-    Value one = LLVM::ConstantOp::create(b, loc, i64Type, 1);
-    data = LLVM::AllocaOp::create(b, loc, ptrType, fieldsType, one);
-    for (auto [i, arg] : llvm::enumerate(entry->getArguments().drop_front())) {
-      Value field = LLVM::GEPOp::create(
-          b, loc, ptrType, fieldsType, data,
-          ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
-      LLVM::StoreOp::create(b, loc, arg, field);
-    }
+  Value one = LLVM::ConstantOp::create(b, loc, i64Type, 1);
+  Value data = LLVM::AllocaOp::create(b, loc, ptrType, fieldsType, one);
+  for (auto [i, arg] : llvm::enumerate(entry->getArguments().drop_front())) {
+    Value field = LLVM::GEPOp::create(
+        b, loc, ptrType, fieldsType, data,
+        ArrayRef<LLVM::GEPArg>{0, static_cast<int32_t>(i)});
+    LLVM::StoreOp::create(b, loc, arg, field);
   }
   Value env = LLVM::LoadOp::create(b, loc, ptrType, envSlot(b, loc));
+  LLVM::StoreOp::create(
+      b, loc, env,
+      LLVM::GEPOp::create(b, loc, ptrType, fieldsType, data,
+                          ArrayRef<LLVM::GEPArg>{0, envField}));
   Value noEnv = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, env,
                                      LLVM::ZeroOp::create(b, loc, ptrType));
   // Too little work for the pool (--recur-outline-host-parallel's

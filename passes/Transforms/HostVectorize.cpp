@@ -34,6 +34,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
@@ -108,7 +109,7 @@ std::optional<Matmul> matchMatmul(linalg::LinalgOp op) {
   if (!aType || !aType.getElementType().isF32() ||
       !hasUnitInnerStride(b->get()) || !hasUnitInnerStride(c->get()))
     return std::nullopt;
-  return Matmul{a->get(), b->get(), c->get()};
+  return Matmul{a->get(), b->get(), c->get(), Value()};
 }
 
 /// Emits the tile of `rows` output rows from `row` and `cols` columns from
@@ -161,12 +162,22 @@ void emitTile(OpBuilder &b, Location loc, const Matmul &mm, Value row,
                             ValueRange{rowIndex[r], col});
 }
 
-/// Whether no op inside `scope` other than `except` writes or frees the
-/// memory of `value` (through any view of the buffer it views).
-bool isReadOnlyIn(Value value, Operation *scope, Operation *except) {
+/// Whether no op inside `scope` writes or frees the memory of `value`, as
+/// far as can be told: its buffer is an allocation or a function argument
+/// (views of it followed), and every op inside `scope` that uses it or a
+/// view of it only reads it. Any other use that yields a memref (a select,
+/// a loop's iter_arg, an op that is not a view) could alias it: unknown,
+/// so false.
+bool isReadOnlyIn(Value value, Operation *scope) {
   Value root = value;
   while (auto view = root.getDefiningOp<ViewLikeOpInterface>())
     root = view.getViewSource();
+  if (auto arg = dyn_cast<BlockArgument>(root)) {
+    if (!isa<FunctionOpInterface>(arg.getOwner()->getParentOp()))
+      return false;
+  } else if (!isa<memref::AllocOp, memref::AllocaOp>(root.getDefiningOp())) {
+    return false;
+  }
   SmallVector<Value> worklist = {root};
   while (!worklist.empty()) {
     Value buffer = worklist.pop_back_val();
@@ -176,7 +187,10 @@ bool isReadOnlyIn(Value value, Operation *scope, Operation *except) {
         worklist.push_back(view.getViewDest());
         continue;
       }
-      if (user == except || !scope->isAncestor(user))
+      if (llvm::any_of(user->getResultTypes(),
+                       [](Type t) { return isa<BaseMemRefType>(t); }))
+        return false;
+      if (!scope->isAncestor(user))
         continue;
       auto effects = dyn_cast<MemoryEffectOpInterface>(user);
       if (!effects)
@@ -201,8 +215,7 @@ bool isReadOnlyIn(Value value, Operation *scope, Operation *except) {
 Value packLoopInvariant(linalg::LinalgOp op, const Matmul &mm, int64_t cols) {
   scf::ForOp outer;
   for (auto loop = op->getParentOfType<scf::ForOp>();
-       loop && loop.isDefinedOutsideOfLoop(mm.b) &&
-       isReadOnlyIn(mm.b, loop, op);
+       loop && loop.isDefinedOutsideOfLoop(mm.b) && isReadOnlyIn(mm.b, loop);
        loop = loop->getParentOfType<scf::ForOp>())
     outer = loop;
   if (!outer)
@@ -371,8 +384,11 @@ std::optional<SmallVector<Access>> elementwiseAccesses(linalg::GenericOp op) {
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     auto type = dyn_cast<MemRefType>(operand.get().getType());
+    // Elements of whole bytes: a vector of i1 is packed into bits, a
+    // memref of i1 holds one per byte.
     if (!type || !map.isProjectedPermutation() ||
-        !isa<FloatType, IntegerType>(type.getElementType()))
+        !isa<FloatType, IntegerType>(type.getElementType()) ||
+        type.getElementTypeBitWidth() % 8 != 0)
       return std::nullopt;
     bool inner = map.getNumResults() != 0 &&
                  map.getResults().back() == getAffineDimExpr(rank - 1,

@@ -11,6 +11,8 @@
 
 #include "dialects/Recur/IR/RecurOps.h"
 #include "passes/Passes.h"
+
+#include "mlir/IR/IRMapping.h"
 #include "passes/Transforms/TimeSlicing.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -348,6 +350,48 @@ Value asOneStep(OpBuilder &b, Location loc, Value step) {
       reassociation, sizes);
 }
 
+/// The map (a stateless recur.recurrence over the same steps, along `axis`)
+/// that computes `seq` and whose results only linear scans read, with the
+/// number of `seq` among its results; null when there is none.
+std::pair<RecurrenceOp, unsigned> coefficientMap(Value seq, int64_t axis) {
+  auto map = seq.getDefiningOp<RecurrenceOp>();
+  if (!map || !map.getInits().empty() || map.getSeqLens() ||
+      map.getSequences().empty() ||
+      static_cast<int64_t>(map.getTimeAxis()) != axis ||
+      map->hasAttr(kChunkLocalAttr))
+    return {};
+  for (Value result : map.getResults())
+    for (Operation *user : result.getUsers())
+      if (!isa<LinearScanOp>(user))
+        return {};
+  return {map, cast<OpResult>(seq).getResultNumber()};
+}
+
+/// `map` over the chunk's steps of its inputs: its per-step results for the
+/// chunk only.
+RecurrenceOp mapOverChunk(OpBuilder &b, Location loc, RecurrenceOp map,
+                          int64_t axis, Value start, Value len) {
+  SmallVector<Value> slices;
+  for (Value seq : map.getSequences())
+    slices.push_back(sliceChunk(b, loc, seq, axis, start, len));
+  // The chunk's length as its slices have it (static when it folds).
+  int64_t steps =
+      cast<RankedTensorType>(slices.front().getType()).getDimSize(axis);
+  SmallVector<Type> types;
+  for (Value result : map.getResults()) {
+    auto type = cast<RankedTensorType>(result.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[axis] = steps;
+    types.push_back(RankedTensorType::get(shape, type.getElementType()));
+  }
+  auto local = RecurrenceOp::create(b, loc, types, ValueRange{}, slices,
+                                    map.getCaptures(), Value(), axis,
+                                    map.getReverse());
+  IRMapping mapping;
+  map.getBody().cloneInto(&local.getBody(), mapping);
+  return markChunkLocal(local);
+}
+
 /// h_t = A_t h_{t-1} + b_t in chunks. A chunk's summary is the affine map it
 /// applies, h -> P h + q: P the product of its transitions (elementwise for
 /// scalar and diagonal, a dense matrix of the unit dimension for the matrix
@@ -359,8 +403,10 @@ Value asOneStep(OpBuilder &b, Location loc, Value step) {
 /// carry. Sequence lengths go to every chunk-local op, shifted to the chunk's
 /// start, so inactive steps are identity maps in P and q alike.
 struct ChunkLinearScan : OpRewritePattern<LinearScanOp> {
-  ChunkLinearScan(MLIRContext *context, int64_t chunkSize)
-      : OpRewritePattern(context), chunkSize(chunkSize) {}
+  ChunkLinearScan(MLIRContext *context, int64_t chunkSize,
+                  bool fuseCoefficients)
+      : OpRewritePattern(context), chunkSize(chunkSize),
+        fuseCoefficients(fuseCoefficients) {}
 
   LogicalResult matchAndRewrite(LinearScanOp op,
                                 PatternRewriter &rewriter) const override {
@@ -376,7 +422,24 @@ struct ChunkLinearScan : OpRewritePattern<LinearScanOp> {
     SmallVector<Value> coeffs(op.getCoefficients());
     auto stateType = cast<RankedTensorType>(op.getLast().getType());
     Type elemType = stateType.getElementType();
-    SmallVector<OpFoldResult> stateSizes = stepSizes(rewriter, loc, bSeq, axis);
+
+    // Everything with a time axis, sliced per chunk: coefficients, then b.
+    SmallVector<Value> seqs(coeffs);
+    seqs.push_back(bSeq);
+    // With fuseCoefficients, what a map computes only for linear scans is
+    // computed again inside each chunk from the chunk's steps of the map's
+    // inputs (chunk-sized values, which stay in cache) instead of read
+    // back from [T, ...] buffers. Sizes then come from values that stay
+    // (the init for the state, the map's inputs for T), so that nothing
+    // reads the map itself; without an init the map stays.
+    SmallVector<std::pair<RecurrenceOp, unsigned>> maps(seqs.size());
+    bool fusing = false;
+    if (fuseCoefficients && op.getInit())
+      for (auto [seq, map] : llvm::zip(seqs, maps))
+        fusing |= static_cast<bool>((map = coefficientMap(seq, axis)).first);
+    SmallVector<OpFoldResult> stateSizes =
+        fusing ? tensor::getMixedSizes(rewriter, loc, op.getInit())
+               : stepSizes(rewriter, loc, bSeq, axis);
 
     // The shape of a chunk's product P, and the structure that applies it
     // in phase 2.
@@ -419,15 +482,27 @@ struct ChunkLinearScan : OpRewritePattern<LinearScanOp> {
                             (structure == Structure::scalar ||
                              structure == Structure::block_diagonal);
 
-    // Everything with a time axis, sliced per chunk: coefficients, then b.
-    SmallVector<Value> seqs(coeffs);
-    seqs.push_back(bSeq);
+    // T from a fused map's input rather than its result (the same steps).
+    SmallVector<Value> sized(seqs);
+    for (auto [seq, map] : llvm::zip(sized, maps))
+      if (map.first)
+        seq = map.first.getSequences().front();
     ChunkGrid grid =
-        makeChunkGrid(rewriter, loc, seqs, axis, chunkSize, reverse);
+        makeChunkGrid(rewriter, loc, sized, axis, chunkSize, reverse);
     auto chunkSlices = [&](OpBuilder &b, const Chunk &chunk) {
       SmallVector<Value> slices;
-      for (Value seq : seqs)
-        slices.push_back(sliceChunk(b, loc, seq, axis, chunk.start, chunk.len));
+      llvm::SmallDenseMap<Operation *, RecurrenceOp> local;
+      for (auto [seq, map] : llvm::zip(seqs, maps)) {
+        if (!map.first) {
+          slices.push_back(
+              sliceChunk(b, loc, seq, axis, chunk.start, chunk.len));
+          continue;
+        }
+        RecurrenceOp &here = local[map.first];
+        if (!here)
+          here = mapOverChunk(b, loc, map.first, axis, chunk.start, chunk.len);
+        slices.push_back(here->getResult(map.second));
+      }
       return slices;
     };
 
@@ -487,9 +562,12 @@ struct ChunkLinearScan : OpRewritePattern<LinearScanOp> {
     Value carries =
         stackCarries(rewriter, loc, chunkScan.getStates(), init, grid);
     ChunkOutput statesOut{
-        tensor::EmptyOp::create(rewriter, loc,
-                                tensor::getMixedSizes(rewriter, loc, bSeq),
-                                elemType),
+        tensor::EmptyOp::create(
+            rewriter, loc,
+            fusing ? stackSizes(stateSizes, axis,
+                                getAsOpFoldResult(grid.numSteps))
+                   : tensor::getMixedSizes(rewriter, loc, bSeq),
+            elemType),
         Placement::Steps, axis};
     SmallVector<Value> states = forEachChunk(
         rewriter, loc, grid, {statesOut},
@@ -544,6 +622,7 @@ struct ChunkLinearScan : OpRewritePattern<LinearScanOp> {
   }
 
   int64_t chunkSize;
+  bool fuseCoefficients;
 };
 
 //===----------------------------------------------------------------------===//
@@ -692,7 +771,8 @@ struct RecurLowerScansPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<ChunkLinearScan, ChunkScan>(&getContext(), chunkSize);
+    patterns.add<ChunkLinearScan>(&getContext(), chunkSize, fuseCoefficients);
+    patterns.add<ChunkScan>(&getContext(), chunkSize);
     // One visit per op: the chunk-local ops the patterns create are marked
     // and left for --recur-lower-to-loops.
     walkAndApplyPatterns(getOperation(), std::move(patterns));

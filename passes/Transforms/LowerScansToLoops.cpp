@@ -145,6 +145,30 @@ Value addScaled(OpBuilder &b, Location loc, Value a, Value x, Value acc) {
       .getResult(0);
 }
 
+/// a * h + bt, elementwise, computed into `h` (its init): the scalar and
+/// diagonal steps without sequence lengths, where h_{t-1} is read by
+/// nothing else, so that bufferization updates the loop-carried state in
+/// place instead of allocating a new state (and copying b_t) every step.
+Value scaleInPlace(OpBuilder &b, Location loc, Value a, Value bt, Value h) {
+  MLIRContext *ctx = b.getContext();
+  unsigned rank = cast<RankedTensorType>(h.getType()).getRank();
+  unsigned aRank = cast<RankedTensorType>(a.getType()).getRank();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap aMap = AffineMap::get(rank, /*symbolCount=*/0,
+                                  identity.getResults().take_front(aRank), ctx);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, h.getType(), ValueRange{a, bt}, ValueRange{h},
+             ArrayRef<AffineMap>{aMap, identity, identity}, iterators,
+             [](OpBuilder &b, Location loc, ValueRange args) {
+               Value prod = arith::MulFOp::create(b, loc, args[0], args[2]);
+               Value sum = arith::AddFOp::create(b, loc, args[1], prod);
+               linalg::YieldOp::create(b, loc, sum);
+             })
+      .getResult(0);
+}
+
 /// acc[.., i, rest] + sum_j m[.., i, j] x[.., j, rest], where `..` are the
 /// first `numBatch` dimensions of all three: a stack of matrices acting on
 /// the first dimension after the batch of a stack of states, whatever the
@@ -308,7 +332,11 @@ struct LowerLinearScan : OpRewritePattern<LinearScanOp> {
           for (Value coeff : op.getCoefficients())
             coeffs.push_back(extractTimeStep(b, loc, coeff, axis, t));
           Value bt = extractTimeStep(b, loc, bSeq, axis, t);
-          Value next = applyTransition(b, loc, op, coeffs, h, bt);
+          bool elementwise = op.getStructure() == Structure::scalar ||
+                             op.getStructure() == Structure::diagonal;
+          Value next = elementwise && !lens
+                           ? scaleInPlace(b, loc, coeffs[0], bt, h)
+                           : applyTransition(b, loc, op, coeffs, h, bt);
           Value out = next;
           if (lens) {
             Value active = createActiveMask(b, loc, lens, t, next);

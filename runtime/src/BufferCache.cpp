@@ -23,12 +23,14 @@ void *BufferCache::allocate(size_t bytes) {
     auto [size, ptr] = *it;
     kept.erase(it);
     kept_bytes -= size;
-    live.emplace(ptr, size);
+    live[ptr] = size;
     return ptr;
   }
   void *ptr = std::aligned_alloc(64, rounded);
+  // (Assigned, not emplaced: an entry the C library's reuse of an address
+  // left behind must not keep its old size.)
   if (ptr)
-    live.emplace(ptr, rounded);
+    live[ptr] = rounded;
   return ptr;
 }
 

@@ -94,10 +94,11 @@ typedef struct recur_host_env {
 
   /* Version 4. Host targets only (NULL for GPU targets): compiled code
    * allocates and frees its buffers with these instead of the C library's
-   * malloc/aligned_alloc/free, on the entry's calling thread (inside
-   * parallel_for bodies, and with a NULL env or NULL fields, it calls the
-   * C library). host_alloc returns `bytes` (> 0) aligned to at least 64
-   * bytes, or NULL when out of memory; the memory comes from aligned_alloc,
+   * malloc/aligned_alloc/free, on the entry's calling thread and inside
+   * its parallel_for bodies on any thread (so both must be thread-safe);
+   * with a NULL env or NULL fields it calls the C library. host_alloc
+   * returns `bytes` (> 0) aligned to at least 64 bytes, or NULL when out of
+   * memory; the memory comes from aligned_alloc,
    * so a result built in it may be freed with free() by whoever takes it.
    * host_free takes back what host_alloc returned, and also memory that
    * came from the C library (NULL is ignored). The runtime keeps freed

@@ -20,12 +20,12 @@
 // CHECK:         llvm.call @__recur_par_launch_1(
 
 // The launch stores its captures (a memref descriptor, expanded, and an f32)
-// in a stack struct and hands the thunk to env->parallel_for, or with no env
-// runs all n iterations itself.
+// and its env in a stack struct and hands the thunk to env->parallel_for, or
+// with no env runs all n iterations itself.
 // CHECK-LABEL: llvm.func internal @__recur_par_launch_0(
 // CHECK-SAME:      %[[N:[^:]*]]: i64, %[[A0:[^:]*]]: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %[[A5:[^:]*]]: f32)
 // CHECK-NOT:     recur.host_parallel_body
-// CHECK:         %[[DATA:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr, ptr, i64, i64, i64, f32)>
+// CHECK:         %[[DATA:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr, ptr, i64, i64, i64, f32, ptr)>
 // CHECK:         %[[F0:.*]] = llvm.getelementptr %[[DATA]][0, 0]
 // CHECK:         llvm.store %[[A0]], %[[F0]]
 // CHECK:         %[[F5:.*]] = llvm.getelementptr %[[DATA]][0, 5]
@@ -33,6 +33,8 @@
 // CHECK:         %[[G:.*]] = llvm.mlir.addressof @__recur_env
 // CHECK:         %[[SLOT:.*]] = "llvm.intr.threadlocal.address"(%[[G]])
 // CHECK:         %[[ENV:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> !llvm.ptr
+// CHECK:         %[[FENV:.*]] = llvm.getelementptr %[[DATA]][0, 6]
+// CHECK:         llvm.store %[[ENV]], %[[FENV]] : !llvm.ptr, !llvm.ptr
 // CHECK:         %[[NOENV:.*]] = llvm.icmp "eq" %[[ENV]], %{{.*}} : !llvm.ptr
 // CHECK:         llvm.cond_br %[[NOENV]], ^[[SEQ:.*]], ^[[PAR:[^ ]*]]
 // CHECK:       ^[[PAR]]:
@@ -45,25 +47,32 @@
 // CHECK:         %[[ZERO:.*]] = llvm.mlir.constant(0 : i64)
 // CHECK:         llvm.call @__recur_par_thunk_0(%[[DATA]], %[[ZERO]], %[[N]])
 
-// The thunk is a recur_host_parallel_body: (data, begin, end).
+// The thunk is a recur_host_parallel_body: (data, begin, end). The body
+// runs with the launch's env as its thread's env (restored after), so its
+// allocations reach env->host_alloc on the pool's threads too.
 // CHECK-LABEL: llvm.func internal @__recur_par_thunk_0(
 // CHECK-SAME:      %[[D:.*]]: !llvm.ptr, %[[BEGIN:.*]]: i64, %[[END:.*]]: i64)
-// CHECK:         %[[P0:.*]] = llvm.getelementptr %[[D]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, i64, i64, i64, f32)>
+// CHECK:         %[[P0:.*]] = llvm.getelementptr %[[D]][0, 0] : (!llvm.ptr) -> !llvm.ptr, !llvm.struct<(ptr, ptr, i64, i64, i64, f32, ptr)>
 // CHECK:         %[[V0:.*]] = llvm.load %[[P0]] : !llvm.ptr -> !llvm.ptr
 // CHECK:         %[[P5:.*]] = llvm.getelementptr %[[D]][0, 5]
 // CHECK:         %[[V5:.*]] = llvm.load %[[P5]] : !llvm.ptr -> f32
+// CHECK:         %[[PE:.*]] = llvm.getelementptr %[[D]][0, 6]
+// CHECK:         %[[LENV:.*]] = llvm.load %[[PE]] : !llvm.ptr -> !llvm.ptr
+// CHECK:         %[[TSLOT:.*]] = "llvm.intr.threadlocal.address"
+// CHECK:         %[[PREV:.*]] = llvm.load %[[TSLOT]] : !llvm.ptr -> !llvm.ptr
+// CHECK:         llvm.store %[[LENV]], %[[TSLOT]]
 // CHECK:         llvm.call @__recur_par_body_0(%[[BEGIN]], %[[END]], %[[V0]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[V5]])
+// CHECK:         llvm.store %[[PREV]], %[[TSLOT]]
 // CHECK-LABEL: llvm.func internal @__recur_par_body_0(
 
-// No captures: no struct.
+// No captures: the struct holds the env only.
 // CHECK-LABEL: llvm.func internal @__recur_par_launch_1(
 // CHECK-SAME:      %[[N1:.*]]: i64)
-// CHECK-NOT:     llvm.alloca
-// CHECK:         %[[NODATA:.*]] = llvm.mlir.zero : !llvm.ptr
-// CHECK:         llvm.call %{{.*}}(%{{.*}}, %[[N1]], %{{.*}}, %[[NODATA]])
+// CHECK:         %[[ENVDATA:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr)>
+// CHECK:         llvm.call %{{.*}}(%{{.*}}, %[[N1]], %{{.*}}, %[[ENVDATA]])
 // CHECK-LABEL: llvm.func internal @__recur_par_thunk_1(
 // CHECK-SAME:      %{{.*}}: !llvm.ptr, %[[B1:.*]]: i64, %[[E1:.*]]: i64)
-// CHECK-NEXT:    llvm.call @__recur_par_body_1(%[[B1]], %[[E1]]) : (i64, i64) -> ()
+// CHECK:         llvm.call @__recur_par_body_1(%[[B1]], %[[E1]]) : (i64, i64) -> ()
 // CHECK-LABEL: llvm.func internal @__recur_par_body_1(
 
 // Entries: exported (external linkage), operands[i] to the wrapper, results

@@ -119,3 +119,48 @@ func.func @written_in_loop(%a: memref<?x64xf32>, %b: memref<64x512xf32>, %c: mem
   }
   return
 }
+
+// -----
+
+// Review regressions: writes the alias walk cannot follow keep B unpacked:
+// through a memref.transpose (not a view op), through an arith.select of
+// B, and the matmul's own output being B.
+// CHECK-LABEL: func.func @transpose_alias(
+// CHECK-NOT:     memref.alloc
+// CHECK:         scf.for
+func.func @transpose_alias(%a: memref<4x8xf32>, %w: memref<8x64xf32>, %c: memref<4x64xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %cst = arith.constant 1.0 : f32
+  %t = memref.transpose %w (i, j) -> (j, i) : memref<8x64xf32> to memref<64x8xf32, strided<[1, 64]>>
+  scf.for %i = %c0 to %n step %c1 {
+    linalg.matmul ins(%a, %w : memref<4x8xf32>, memref<8x64xf32>) outs(%c : memref<4x64xf32>)
+    linalg.fill ins(%cst : f32) outs(%t : memref<64x8xf32, strided<[1, 64]>>)
+  }
+  return
+}
+// CHECK-LABEL: func.func @select_alias(
+// CHECK-NOT:     memref.alloc
+// CHECK:         scf.for
+func.func @select_alias(%a: memref<4x8xf32>, %w: memref<8x64xf32>, %o: memref<8x64xf32>, %c: memref<4x64xf32>, %n: index, %p: i1) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %cst = arith.constant 1.0 : f32
+  %s = arith.select %p, %w, %o : memref<8x64xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    linalg.matmul ins(%a, %w : memref<4x8xf32>, memref<8x64xf32>) outs(%c : memref<4x64xf32>)
+    linalg.fill ins(%cst : f32) outs(%s : memref<8x64xf32>)
+  }
+  return
+}
+// CHECK-LABEL: func.func @in_place(
+// CHECK-NOT:     memref.alloc
+// CHECK:         scf.for
+func.func @in_place(%a: memref<64x64xf32>, %w: memref<64x64xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    linalg.matmul ins(%a, %w : memref<64x64xf32>, memref<64x64xf32>) outs(%w : memref<64x64xf32>)
+  }
+  return
+}

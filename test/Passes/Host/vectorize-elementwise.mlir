@@ -62,12 +62,13 @@ func.func @dynamic_stride(%h: memref<?x64xf32, strided<[?, ?], offset: ?>>, %y: 
 // -----
 
 // Left alone: a reduction, a transposed operand, a body with a libm call
-// (f64 exp) or an index.
+// (f64 exp) or an index, an i1 buffer (a vector of i1 is packed into bits,
+// a memref of i1 holds one per byte: the review's regression).
 // CHECK-LABEL: func.func @left_alone(
 // CHECK-NOT:     vector.
-// CHECK-COUNT-4: linalg.generic
+// CHECK-COUNT-5: linalg.generic
 // CHECK-NOT:     vector.
-func.func @left_alone(%x: memref<?x64xf32>, %r: memref<?xf32>, %t: memref<64x?xf32>, %d: memref<?x64xf64>, %e: memref<?x64xf64>, %y: memref<?x64xf32>) {
+func.func @left_alone(%x: memref<?x64xf32>, %r: memref<?xf32>, %t: memref<64x?xf32>, %d: memref<?x64xf64>, %e: memref<?x64xf64>, %y: memref<?x64xf32>, %m: memref<?x64xi1>) {
   linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
                   iterator_types = ["parallel", "reduction"]}
       ins(%x : memref<?x64xf32>) outs(%r : memref<?xf32>) {
@@ -96,6 +97,14 @@ func.func @left_alone(%x: memref<?x64xf32>, %r: memref<?xf32>, %t: memref<64x?xf
     %c = arith.index_cast %i : index to i32
     %f = arith.sitofp %c : i32 to f32
     linalg.yield %f : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%m, %x : memref<?x64xi1>, memref<?x64xf32>) outs(%y : memref<?x64xf32>) {
+  ^bb0(%k: i1, %v: f32, %out: f32):
+    %z = arith.constant 0.0 : f32
+    %s = arith.select %k, %v, %z : f32
+    linalg.yield %s : f32
   }
   return
 }

@@ -75,9 +75,12 @@ func.func @exclusive_reverse(%x: tensor<8x4xf32>, %init: tensor<4xf32>) -> tenso
 // CHECK:         %[[R:.*]]:2 = scf.for %[[T:.*]] = {{.*}} iter_args(%[[H:.*]] = %[[H0]], %[[HS:.*]] = %[[HS0]])
 // CHECK:           %[[AT:.*]] = tensor.extract_slice %[[A]][%[[T]], 0, 0]
 // CHECK:           %[[BT:.*]] = tensor.extract_slice %[[B]][%[[T]], 0, 0]
-// CHECK:           %[[NEXT:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[AT]], %[[H]] : {{.*}}) outs(%[[BT]] : {{.*}})
-// CHECK:             arith.mulf
-// CHECK:             arith.addf
+// Elementwise and without sequence lengths, the step updates the carried
+// state in place (its init is h): a * h + b.
+// CHECK:           %[[NEXT:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[AT]], %[[BT]] : {{.*}}) outs(%[[H]] : {{.*}})
+// CHECK:           ^bb0(%[[EA:.*]]: f32, %[[EB:.*]]: f32, %[[EH:.*]]: f32):
+// CHECK:             %[[PROD:.*]] = arith.mulf %[[EA]], %[[EH]]
+// CHECK:             arith.addf %[[EB]], %[[PROD]]
 // CHECK:           %[[W:.*]] = tensor.insert_slice %[[NEXT]] into %[[HS]][%[[T]], 0, 0]
 // CHECK:           scf.yield %[[NEXT]], %[[W]]
 // CHECK:         return %[[R]]#1, %[[R]]#0
