@@ -3,12 +3,30 @@
 #include "ThreadPool.h"
 
 #include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 using namespace recur::rt;
 
 /// Chunks per thread: enough to even out uneven chunks, few enough that
 /// claiming one (an atomic increment) stays cheap.
 static constexpr int64_t kChunksPerThread = 4;
+
+/// How long a thread that ran a loop watches for the next one before it
+/// sleeps, and how long an owner watches its workers finish before it
+/// sleeps: a sequential recurrence runs one parallel loop per step, a few
+/// microseconds apart, and a wake-up through the kernel costs about as
+/// much as a step.
+static constexpr auto kSpin = std::chrono::microseconds(100);
+
+static inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
 
 namespace {
 /// Set while the thread runs loop bodies; a parallel_for called then runs
@@ -85,20 +103,30 @@ void ThreadPool::unlink(Job &job) {
 }
 
 void ThreadPool::workerLoop() {
-  std::unique_lock<std::mutex> lock(mutex);
+  uint64_t seen = generation.load(std::memory_order_acquire);
   for (;;) {
+    // Watch for a new job a while before sleeping on the condition.
+    auto deadline = std::chrono::steady_clock::now() + kSpin;
+    while (generation.load(std::memory_order_acquire) == seen &&
+           !stopping.load(std::memory_order_relaxed) &&
+           std::chrono::steady_clock::now() < deadline)
+      cpuRelax();
+    std::unique_lock<std::mutex> lock(mutex);
     Job *job = nullptr;
     workAvailable.wait(lock, [&] { return stopping || (job = findJob()); });
     if (stopping)
       return;
+    seen = generation.load(std::memory_order_acquire);
     // Attaching under the mutex while the job is listed keeps it alive: its
     // owner unlinks it, then waits until no worker is attached.
-    ++job->attached;
+    job->attached.fetch_add(1, std::memory_order_relaxed);
     lock.unlock();
     runChunks(*job);
-    lock.lock();
-    if (--job->attached == 0)
+    // The last access to the job: its owner may return once this is 0.
+    if (job->attached.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> relock(mutex);
       jobDetached.notify_all();
+    }
   }
 }
 
@@ -131,6 +159,7 @@ void ThreadPool::parallelFor(int64_t n, recur_host_parallel_body body,
       jobs->prev = &job;
     jobs = &job;
     job.listed = true;
+    generation.fetch_add(1, std::memory_order_release);
   }
   // Wake as many workers as there are chunks beyond the caller's first.
   int64_t wake = std::min<int64_t>(job.numChunks - 1,
@@ -143,10 +172,20 @@ void ThreadPool::parallelFor(int64_t n, recur_host_parallel_body body,
 
   runChunks(job);
 
-  // Every chunk is claimed; wait for the workers still running theirs.
+  // Every chunk is claimed; no worker attaches once the job is unlinked.
+  // Wait for the ones still running theirs: watching first, then asleep.
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    unlink(job);
+  }
+  auto deadline = std::chrono::steady_clock::now() + kSpin;
+  while (job.attached.load(std::memory_order_acquire) != 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    cpuRelax();
   std::unique_lock<std::mutex> lock(mutex);
-  unlink(job);
-  jobDetached.wait(lock, [&] { return job.attached == 0; });
+  jobDetached.wait(lock, [&] {
+    return job.attached.load(std::memory_order_acquire) == 0;
+  });
 }
 
 void ThreadPool::parallelForThunk(void *ctx, int64_t n,

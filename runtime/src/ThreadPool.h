@@ -54,7 +54,9 @@ private:
     int64_t chunkSize;
     int64_t numChunks;
     std::atomic<int64_t> nextChunk{0};
-    int attached = 0;    // workers running chunks; guarded by mutex
+    /// Workers running chunks: incremented under mutex while the job is
+    /// listed, decremented without it (the last access to the job).
+    std::atomic<int> attached{0};
     bool listed = false; // in the job list; guarded by mutex
     Job *prev = nullptr, *next = nullptr; // guarded by mutex
   };
@@ -69,7 +71,11 @@ private:
   std::condition_variable workAvailable;
   std::condition_variable jobDetached;
   Job *jobs = nullptr;
-  bool stopping = false;
+  std::atomic<bool> stopping{false};
+  /// Counts the jobs ever listed: idle workers watch it for a while before
+  /// sleeping, so that a loop per step of a recurrence does not pay a
+  /// wake-up per step.
+  std::atomic<uint64_t> generation{0};
   std::vector<std::thread> workers;
 };
 
