@@ -130,6 +130,15 @@ public:
   /// and free calls go to env->host_alloc/host_free, or to the C library
   /// where there is no env or no such callback.
   LogicalResult useHostMemory();
+  /// The malloc, aligned_alloc and free calls outside device code.
+  SmallVector<LLVM::CallOp> allocationCalls();
+  /// Replaces `calls` (allocationCalls) by calls of `alloc` (i64 bytes ->
+  /// ptr) and `release` (ptr -> void); an aligned_alloc whose alignment is
+  /// not a constant of at most `maxAlignment` stays.
+  LogicalResult redirectAllocations(ArrayRef<LLVM::CallOp> calls,
+                                    LLVM::LLVMFuncOp alloc,
+                                    LLVM::LLVMFuncOp release,
+                                    uint64_t maxAlignment);
   /// Gives @__recur_newton_report (a declaration) a body calling
   /// env->report_newton when there is one.
   LogicalResult implementNewtonReport(LLVM::LLVMFuncOp report);
@@ -554,14 +563,7 @@ LogicalResult HostABIBuilder::implementGPULaunch(LLVM::LLVMFuncOp launch) {
   return success();
 }
 
-LogicalResult HostABIBuilder::useDeviceMemory() {
-  Type voidType = LLVM::LLVMVoidType::get(ctx);
-  LLVM::LLVMFuncOp alloc = getOrCreateEnvCall(
-      "__recur_env_device_alloc", kEnvDeviceAlloc,
-      LLVM::LLVMFunctionType::get(ptrType, {i64Type}));
-  LLVM::LLVMFuncOp release = getOrCreateEnvCall(
-      "__recur_env_device_free", kEnvDeviceFree,
-      LLVM::LLVMFunctionType::get(voidType, {ptrType}));
+SmallVector<LLVM::CallOp> HostABIBuilder::allocationCalls() {
   SmallVector<LLVM::CallOp> calls;
   module.walk([&](LLVM::CallOp call) {
     auto func = call->getParentOfType<LLVM::LLVMFuncOp>();
@@ -570,6 +572,13 @@ LogicalResult HostABIBuilder::useDeviceMemory() {
                            *call.getCallee()))
       calls.push_back(call);
   });
+  return calls;
+}
+
+LogicalResult HostABIBuilder::redirectAllocations(ArrayRef<LLVM::CallOp> calls,
+                                                  LLVM::LLVMFuncOp alloc,
+                                                  LLVM::LLVMFuncOp release,
+                                                  uint64_t maxAlignment) {
   for (LLVM::CallOp call : calls) {
     OpBuilder b(call);
     StringRef callee = *call.getCallee();
@@ -578,10 +587,16 @@ LogicalResult HostABIBuilder::useDeviceMemory() {
       call.erase();
       continue;
     }
-    // aligned_alloc(alignment, size): device memory is aligned to 256.
     Value size = call.getArgOperands().back();
     if (size.getType() != i64Type)
       return call.emitError() << "unexpected allocation size type";
+    if (callee == "aligned_alloc") {
+      APInt alignment;
+      if (!matchPattern(call.getArgOperands().front(),
+                        m_ConstantInt(&alignment)) ||
+          alignment.getZExtValue() > maxAlignment)
+        continue;
+    }
     auto replacement = LLVM::CallOp::create(b, call.getLoc(), alloc, size);
     call.getResult().replaceAllUsesWith(replacement.getResult());
     call.erase();
@@ -589,15 +604,20 @@ LogicalResult HostABIBuilder::useDeviceMemory() {
   return success();
 }
 
+LogicalResult HostABIBuilder::useDeviceMemory() {
+  Type voidType = LLVM::LLVMVoidType::get(ctx);
+  LLVM::LLVMFuncOp alloc = getOrCreateEnvCall(
+      "__recur_env_device_alloc", kEnvDeviceAlloc,
+      LLVM::LLVMFunctionType::get(ptrType, {i64Type}));
+  LLVM::LLVMFuncOp release = getOrCreateEnvCall(
+      "__recur_env_device_free", kEnvDeviceFree,
+      LLVM::LLVMFunctionType::get(voidType, {ptrType}));
+  // Device memory is aligned to 256.
+  return redirectAllocations(allocationCalls(), alloc, release, 256);
+}
+
 LogicalResult HostABIBuilder::useHostMemory() {
-  SmallVector<LLVM::CallOp> calls;
-  module.walk([&](LLVM::CallOp call) {
-    auto func = call->getParentOfType<LLVM::LLVMFuncOp>();
-    if (func && !func->hasAttr(recur::kDeviceCodeAttr) && call.getCallee() &&
-        llvm::is_contained({"malloc", "aligned_alloc", "free"},
-                           *call.getCallee()))
-      calls.push_back(call);
-  });
+  SmallVector<LLVM::CallOp> calls = allocationCalls();
   if (calls.empty())
     return success();
   Location loc = module.getLoc();
@@ -674,30 +694,8 @@ LogicalResult HostABIBuilder::useHostMemory() {
     fallback->moveBefore(&body, body.end());
   }
 
-  for (LLVM::CallOp call : calls) {
-    OpBuilder b(call);
-    StringRef callee = *call.getCallee();
-    if (callee == "free") {
-      LLVM::CallOp::create(b, call.getLoc(), release, call.getArgOperands());
-      call.erase();
-      continue;
-    }
-    Value size = call.getArgOperands().back();
-    if (size.getType() != i64Type)
-      return call.emitError() << "unexpected allocation size type";
-    // aligned_alloc with an alignment host_alloc does not promise stays.
-    if (callee == "aligned_alloc") {
-      APInt alignment;
-      if (!matchPattern(call.getArgOperands().front(),
-                        m_ConstantInt(&alignment)) ||
-          alignment.getZExtValue() > 64)
-        continue;
-    }
-    auto replacement = LLVM::CallOp::create(b, call.getLoc(), alloc, size);
-    call.getResult().replaceAllUsesWith(replacement.getResult());
-    call.erase();
-  }
-  return success();
+  // host_alloc promises 64-byte alignment.
+  return redirectAllocations(calls, alloc, release, 64);
 }
 
 LogicalResult HostABIBuilder::createEntry(LLVM::LLVMFuncOp func) {

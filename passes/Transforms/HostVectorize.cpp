@@ -48,6 +48,16 @@ using namespace mlir;
 
 namespace {
 
+/// Fails with an error on `op` unless `bits` (pass `pass`'s vector-bits)
+/// is a vector width the passes know.
+LogicalResult checkVectorBits(Operation *op, StringRef pass, int64_t bits) {
+  if (bits == 128 || bits == 256 || bits == 512)
+    return success();
+  return op->emitError() << "--" << pass
+                         << ": vector-bits must be 128, 256 or 512, not "
+                         << bits;
+}
+
 /// The operands of a plain f32 matmul C[m, n] += A[m, k] * B[k, n] on
 /// buffers whose B and C rows are contiguous.
 struct Matmul {
@@ -315,13 +325,8 @@ struct RecurHostMatmulKernelsPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (vectorBits != 128 && vectorBits != 256 && vectorBits != 512) {
-      getOperation().emitError()
-          << "--recur-host-matmul-kernels: vector-bits must be 128, 256 or "
-             "512, not "
-          << static_cast<int64_t>(vectorBits);
+    if (failed(checkVectorBits(getOperation(), getArgument(), vectorBits)))
       return signalPassFailure();
-    }
     // Four vectors per tile row; rows so that the accumulators and one
     // right-hand-side row fit the register file (32 zmm with AVX-512, 16
     // ymm or xmm below it).
@@ -599,13 +604,8 @@ struct RecurHostVectorizeElementwisePass
   using Base::Base;
 
   void runOnOperation() override {
-    if (vectorBits != 128 && vectorBits != 256 && vectorBits != 512) {
-      getOperation().emitError()
-          << "--recur-host-vectorize-elementwise: vector-bits must be 128, "
-             "256 or 512, not "
-          << static_cast<int64_t>(vectorBits);
+    if (failed(checkVectorBits(getOperation(), getArgument(), vectorBits)))
       return signalPassFailure();
-    }
     SmallVector<std::pair<linalg::GenericOp, SmallVector<Access>>> found;
     getOperation().walk([&](linalg::GenericOp op) {
       if (std::optional<SmallVector<Access>> accesses =

@@ -581,7 +581,13 @@ struct ChunkLinearScan : OpRewritePattern<LinearScanOp> {
               reverse));
           return {scan.getStates()};
         });
-    rewriter.replaceOp(op, {states[0], chunkScan.getLast()});
+    // Sized from the init and the grid when fusing, the states may know a
+    // static T where the op's type says dynamic (or the reverse).
+    Value allStates = states[0];
+    if (allStates.getType() != op.getStates().getType())
+      allStates = tensor::CastOp::create(rewriter, loc,
+                                         op.getStates().getType(), allStates);
+    rewriter.replaceOp(op, {allStates, chunkScan.getLast()});
     return success();
   }
 

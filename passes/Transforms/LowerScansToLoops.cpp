@@ -125,7 +125,12 @@ AffineMap mapOf(unsigned numDims, ArrayRef<AffineExpr> exprs,
 /// acc + a * x, elementwise over x's shape, where `a` is indexed by the
 /// leading dimensions of x only: the scalar structure (a per batch entry,
 /// broadcast over the unit) and the diagonal one (a of x's rank) alike.
-Value addScaled(OpBuilder &b, Location loc, Value a, Value x, Value acc) {
+/// Computed into `acc` (its init), or with `intoX` into `x`: a scan step
+/// without sequence lengths, where h_{t-1} is read by nothing else, so that
+/// bufferization updates the loop-carried state in place instead of
+/// allocating a new state (and copying b_t) every step.
+Value addScaled(OpBuilder &b, Location loc, Value a, Value x, Value acc,
+                bool intoX = false) {
   MLIRContext *ctx = b.getContext();
   unsigned rank = cast<RankedTensorType>(x.getType()).getRank();
   unsigned aRank = cast<RankedTensorType>(a.getType()).getRank();
@@ -134,36 +139,15 @@ Value addScaled(OpBuilder &b, Location loc, Value a, Value x, Value acc) {
                                   identity.getResults().take_front(aRank), ctx);
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
+  Value input = intoX ? acc : x, init = intoX ? x : acc;
   return linalg::GenericOp::create(
-             b, loc, acc.getType(), ValueRange{a, x}, ValueRange{acc},
+             b, loc, init.getType(), ValueRange{a, input}, ValueRange{init},
              ArrayRef<AffineMap>{aMap, identity, identity}, iterators,
-             [](OpBuilder &b, Location loc, ValueRange args) {
-               Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
-               Value sum = arith::AddFOp::create(b, loc, args[2], prod);
-               linalg::YieldOp::create(b, loc, sum);
-             })
-      .getResult(0);
-}
-
-/// a * h + bt, elementwise, computed into `h` (its init): the scalar and
-/// diagonal steps without sequence lengths, where h_{t-1} is read by
-/// nothing else, so that bufferization updates the loop-carried state in
-/// place instead of allocating a new state (and copying b_t) every step.
-Value scaleInPlace(OpBuilder &b, Location loc, Value a, Value bt, Value h) {
-  MLIRContext *ctx = b.getContext();
-  unsigned rank = cast<RankedTensorType>(h.getType()).getRank();
-  unsigned aRank = cast<RankedTensorType>(a.getType()).getRank();
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  AffineMap aMap = AffineMap::get(rank, /*symbolCount=*/0,
-                                  identity.getResults().take_front(aRank), ctx);
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, h.getType(), ValueRange{a, bt}, ValueRange{h},
-             ArrayRef<AffineMap>{aMap, identity, identity}, iterators,
-             [](OpBuilder &b, Location loc, ValueRange args) {
-               Value prod = arith::MulFOp::create(b, loc, args[0], args[2]);
-               Value sum = arith::AddFOp::create(b, loc, args[1], prod);
+             [&](OpBuilder &b, Location loc, ValueRange args) {
+               Value xs = intoX ? args[2] : args[1];
+               Value accs = intoX ? args[1] : args[2];
+               Value prod = arith::MulFOp::create(b, loc, args[0], xs);
+               Value sum = arith::AddFOp::create(b, loc, accs, prod);
                linalg::YieldOp::create(b, loc, sum);
              })
       .getResult(0);
@@ -335,7 +319,7 @@ struct LowerLinearScan : OpRewritePattern<LinearScanOp> {
           bool elementwise = op.getStructure() == Structure::scalar ||
                              op.getStructure() == Structure::diagonal;
           Value next = elementwise && !lens
-                           ? scaleInPlace(b, loc, coeffs[0], bt, h)
+                           ? addScaled(b, loc, coeffs[0], h, bt, /*intoX=*/true)
                            : applyTransition(b, loc, op, coeffs, h, bt);
           Value out = next;
           if (lens) {

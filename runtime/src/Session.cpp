@@ -37,8 +37,9 @@ using namespace recur::rt;
 
 namespace {
 
-/// The statistics of one call (runtime.h's recur_stat). Written only by the
-/// calling thread; atomic so that reading them during a call is no race.
+/// The statistics of one call (runtime.h's recur_stat). Compiled code
+/// reports from the calling thread, but parallel bodies see the env too, so
+/// every update is an atomic read-modify-write.
 struct CallStats {
   std::atomic<int64_t> newtonSolves{0};
   std::atomic<int64_t> newtonIterations{0};
@@ -57,15 +58,19 @@ struct CallStats {
   void addNewton(int64_t iterations, int64_t converged) {
     iterations = std::max<int64_t>(iterations, 0);
     auto add = [](std::atomic<int64_t> &v, int64_t x) {
-      int64_t sum;
-      if (__builtin_add_overflow(v.load(std::memory_order_relaxed), x, &sum))
-        sum = INT64_MAX;
-      v.store(sum, std::memory_order_relaxed);
+      int64_t old = v.load(std::memory_order_relaxed), sum;
+      do {
+        if (__builtin_add_overflow(old, x, &sum))
+          sum = INT64_MAX;
+      } while (!v.compare_exchange_weak(old, sum, std::memory_order_relaxed));
     };
     add(newtonSolves, 1);
     add(newtonIterations, iterations);
-    if (iterations > newtonMaxIterations.load(std::memory_order_relaxed))
-      newtonMaxIterations.store(iterations, std::memory_order_relaxed);
+    int64_t max = newtonMaxIterations.load(std::memory_order_relaxed);
+    while (iterations > max &&
+           !newtonMaxIterations.compare_exchange_weak(
+               max, iterations, std::memory_order_relaxed)) {
+    }
     if (!converged)
       add(newtonFallbacks, 1);
   }

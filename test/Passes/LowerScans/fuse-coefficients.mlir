@@ -66,3 +66,22 @@ func.func @also_returned(%z: tensor<?x?x8xf32>, %c: tensor<?x?x8xf32>, %h0: tens
       init(%h0 : tensor<?x8xf32>) -> tensor<?x?x8xf32>, tensor<?x8xf32>
   return %hs, %hT, %b : tensor<?x?x8xf32>, tensor<?x8xf32>, tensor<?x?x8xf32>
 }
+
+// -----
+
+// Review regression: the map's steps are static, b's are not; the states
+// keep the op's (dynamic) type.
+// CHECK-LABEL: func.func @static_map_dynamic_b(
+// CHECK:         %[[S:.*]] = tensor.cast %{{.*}} : tensor<128x8xf32> to tensor<?x8xf32>
+// CHECK:         return %[[S]]
+func.func @static_map_dynamic_b(%z: tensor<128x8xf32>, %c: tensor<?x8xf32>, %h0: tensor<8xf32>)
+    -> (tensor<?x8xf32>, tensor<8xf32>) {
+  %a = recur.recurrence seq(%z : tensor<128x8xf32>) -> tensor<128x8xf32> {
+  ^bb0(%zt: tensor<8xf32>):
+    %e = math.exp %zt : tensor<8xf32>
+    recur.yield %e : tensor<8xf32>
+  }
+  %hs, %hT = recur.linear_scan diagonal a(%a : tensor<128x8xf32>) b(%c : tensor<?x8xf32>)
+      init(%h0 : tensor<8xf32>) -> tensor<?x8xf32>, tensor<8xf32>
+  return %hs, %hT : tensor<?x8xf32>, tensor<8xf32>
+}
