@@ -588,12 +588,13 @@ def RecurHostABI : Pass<"recur-host-abi", "::mlir::ModuleOp"> {
     (--recur-host-mark-entries). Adds:
 
     - for each `@__recur_par_launch_N` declaration (--recur-outline-host-
-      parallel): its body, which stores its arguments after `n` in a stack
-      struct and calls `env->parallel_for(env->ctx, n,
+      parallel): its body, which stores its arguments after `n` and the
+      env in a stack struct and calls `env->parallel_for(env->ctx, n,
       @__recur_par_thunk_N, &struct)`, env being read from the thread-local
       `@__recur_env` (with no env, the loop runs on the calling thread);
       and `@__recur_par_thunk_N(ptr data, i64 begin, i64 end)`, which loads
-      the fields and calls `@__recur_par_body_N(begin, end, fields...)`;
+      the fields, makes the struct's env its thread's `@__recur_env` and
+      calls `@__recur_par_body_N(begin, end, fields...)`, then restores it;
     - for each public function `@f`: the exported
       `void @__recur_entry_f(ptr env, ptr operands, ptr results)`, which sets
       `@__recur_env` for the call and calls `_mlir_ciface_f` with
@@ -606,7 +607,12 @@ def RecurHostABI : Pass<"recur-host-abi", "::mlir::ModuleOp"> {
       n)`;
     - with `device-memory` (GPU targets): every malloc, aligned_alloc and
       free outside device code calls env->device_alloc / device_free;
-    - the exported `i32 @__recur_host_abi_version()`, returning 2.
+      without it (host targets): malloc, aligned_alloc with an alignment of
+      at most 64, and free call `@__recur_host_alloc` / `@__recur_host_free`,
+      which call env->host_alloc / host_free, or aligned_alloc / free when
+      there is no env or no callback;
+    - the exported `i32 @__recur_host_abi_version()`, returning
+      RECUR_HOST_ABI_VERSION (4).
 
     Every other definition (user functions, C wrappers, loop bodies, thunks,
     launches, globals) gets internal linkage, so the shared object exports
