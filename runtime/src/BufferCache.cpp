@@ -43,7 +43,7 @@ void BufferCache::release(void *ptr) {
     if (it != live.end()) {
       size_t size = it->second;
       live.erase(it);
-      if (kept_bytes + size <= kMaxBytes) {
+      if (!closed && kept_bytes + size <= kMaxBytes) {
         kept.emplace(size, ptr);
         kept_bytes += size;
         return;
@@ -53,9 +53,16 @@ void BufferCache::release(void *ptr) {
   std::free(ptr);
 }
 
-void BufferCache::forget(void *ptr) {
-  std::lock_guard<std::mutex> lock(mutex);
-  live.erase(ptr);
+void BufferCache::close() {
+  std::multimap<size_t, void *> blocks;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    closed = true;
+    blocks.swap(kept);
+    kept_bytes = 0;
+  }
+  for (auto &[size, ptr] : blocks)
+    std::free(ptr);
 }
 
 size_t BufferCache::keptBytes() {

@@ -8,8 +8,12 @@
 // kMinBytes, up to kMaxBytes in all) and hands it out again to a later
 // allocation of a similar size (host_abi.h's host_alloc and host_free).
 //
-// Every block comes from aligned_alloc, so a block that becomes an output
-// tensor (forget()) is freed with free() like any other tensor memory.
+// Output tensors made from host code's memory keep a reference to the
+// cache and give their memory back to it on release, so a model called in
+// a loop reuses its outputs' memory too (as ONNX Runtime's arena does).
+// When the session goes (close()), kept blocks are freed and later releases
+// free at once. Every block comes from aligned_alloc, so memory the cache
+// does not keep is freed with free().
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,9 +47,9 @@ public:
   /// allocate() and fits, freed otherwise (also when it did not come from
   /// allocate(): host code may free memory it got elsewhere).
   void release(void *ptr);
-  /// `ptr` leaves the cache's books (it became an output tensor's memory,
-  /// freed with free() by whoever owns it).
-  void forget(void *ptr);
+  /// Frees every kept block; from now on release() frees at once (the
+  /// session is gone, tensors it made may still return memory).
+  void close();
 
   /// Bytes kept for reuse now.
   size_t keptBytes();
@@ -57,6 +61,7 @@ private:
   /// Released blocks by size.
   std::multimap<size_t, void *> kept;
   size_t kept_bytes = 0;
+  bool closed = false;
 };
 
 } // namespace recur::rt

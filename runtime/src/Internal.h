@@ -223,6 +223,10 @@ std::string functionList(const recur_module *module);
 // Tensors
 //===----------------------------------------------------------------------===//
 
+namespace recur::rt {
+class BufferCache;
+} // namespace recur::rt
+
 struct recur_tensor_s {
   recur_dtype dtype = RECUR_DTYPE_INVALID;
   int32_t rank = 0;
@@ -230,15 +234,19 @@ struct recur_tensor_s {
   size_t count = 0;
   size_t bytes = 0;
   void *data = nullptr;
-  void *owned = nullptr; // freed with free() on release
+  void *owned = nullptr; // freed on release: to `cache` if set, else free()
+  /// The session's cache that `owned` came from (outputs of host code).
+  std::shared_ptr<recur::rt::BufferCache> cache;
 };
 
 namespace recur::rt {
 
 /// A tensor of the given (already validated, non-negative) shape that takes
-/// `owned` (may be NULL) and points at `data`.
+/// `owned` (may be NULL) and points at `data`; `owned` goes back to `cache`
+/// on release when one is given.
 recur_status adoptTensor(recur_dtype dtype, int32_t rank, const int64_t *shape,
-                         void *data, void *owned, recur_tensor **out);
+                         void *data, void *owned, recur_tensor **out,
+                         std::shared_ptr<BufferCache> cache = nullptr);
 
 } // namespace recur::rt
 

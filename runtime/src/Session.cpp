@@ -95,8 +95,10 @@ struct recur_session_s {
   std::vector<void *> constantBuffers;
   /// The last call's statistics.
   CallStats stats;
-  /// Host targets: the buffers host code freed, for its next allocations.
-  BufferCache buffers;
+  /// Host targets: the buffers host code freed, for its next allocations
+  /// (shared with the output tensors made from them, which give their
+  /// memory back on release).
+  std::shared_ptr<BufferCache> buffers = std::make_shared<BufferCache>();
 
   ~recur_session_s() {
     if (gpu) {
@@ -106,6 +108,8 @@ struct recur_session_s {
         gpu->release(p);
       gpu.reset();
     }
+    // Tensors may outlive the session: what they give back is freed.
+    buffers->close();
     // The host code goes first; the module and device it used after.
     library.reset();
     recur_module_release(module);
@@ -551,21 +555,21 @@ recur_status Call::makeOutput(const Result &r, std::vector<void *> &toFree) {
   recur_tensor *tensor = nullptr;
   if (r.owned && (r.bytes == 0 || isRowMajor(r.rank, r.sizes, r.strides))) {
     // Take the memory as it is.
-    if (recur_status s =
-            adoptTensor(param.dtype, r.rank, r.sizes,
-                        const_cast<uint8_t *>(start), r.allocated, &tensor))
+    if (recur_status s = adoptTensor(param.dtype, r.rank, r.sizes,
+                                     const_cast<uint8_t *>(start), r.allocated,
+                                     &tensor, session.buffers))
       return s;
   } else {
-    void *copy = alignedMalloc(r.bytes);
+    void *copy = r.bytes ? session.buffers->allocate(r.bytes) : nullptr;
     if (r.bytes && !copy)
       return makeStatus(RECUR_OUT_OF_MEMORY,
                         "cannot allocate " + std::to_string(r.bytes) +
                             " bytes for output " + std::to_string(r.output));
     copyStrided(static_cast<uint8_t *>(copy), start, r.rank, r.sizes, r.strides,
                 esize, r.count);
-    if (recur_status s =
-            adoptTensor(param.dtype, r.rank, r.sizes, copy, copy, &tensor)) {
-      std::free(copy);
+    if (recur_status s = adoptTensor(param.dtype, r.rank, r.sizes, copy, copy,
+                                     &tensor, session.buffers)) {
+      session.buffers->release(copy);
       return s;
     }
     if (r.owned)
@@ -604,7 +608,8 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
   candidates.reserve(rs.size());
   toFree.reserve(rs.size());
 
-  HostStep ctx{session.device->pool.get(), &session.stats, &session.buffers};
+  HostStep ctx{session.device->pool.get(), &session.stats,
+                  session.buffers.get()};
   recur_host_env env{};
   env.ctx = &ctx;
   env.parallel_for = &HostStep::parallelFor;
@@ -625,18 +630,15 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
     r.owned = r.allocated && !aliasesKnownMemory(r.allocated) &&
               std::find(candidates.begin(), candidates.end(), r.allocated) ==
                   candidates.end();
-    if (r.owned) {
-      candidates.push_back(r.allocated);
-      // The caller's now, freed with free() (tensors, or below).
-      session.buffers.forget(r.allocated);
-    }
+    if (r.owned)
+      candidates.push_back(r.allocated); // given to a tensor or freed below
   }
 
   // Malformed results: free what the callee handed over and fail.
   for (Result &r : rs)
     if (recur_status s = checkResult(r)) {
       for (void *p : candidates)
-        std::free(p);
+        session.buffers->release(p);
       return s;
     }
 
@@ -647,12 +649,12 @@ recur_status Call::runStep(const HostCallStep &step, recur_host_entry entry) {
         if (rs[j].owned)
           toFree.push_back(rs[j].allocated);
       for (void *p : toFree)
-        std::free(p);
+        session.buffers->release(p);
       return s;
     }
   }
   for (void *p : toFree)
-    std::free(p);
+    session.buffers->release(p);
   return nullptr;
 }
 

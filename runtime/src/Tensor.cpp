@@ -1,11 +1,13 @@
 //===- Tensor.cpp - element types, sizes and host tensors -----------------===//
 //
 // Tensors are dense and row-major. A tensor either owns its storage (freed
-// with free() on release: zero-filled ones from recur_tensor_create and the
-// results of calls) or wraps the caller's memory.
+// on release: zero-filled ones from recur_tensor_create with free(), the
+// results of host calls back into their session's BufferCache) or wraps the
+// caller's memory.
 //
 //===----------------------------------------------------------------------===//
 
+#include "BufferCache.h"
 #include "Internal.h"
 
 #include <cstring>
@@ -84,7 +86,8 @@ static recur_status validateShape(recur_dtype dtype, int32_t rank,
 
 recur_status recur::rt::adoptTensor(recur_dtype dtype, int32_t rank,
                                     const int64_t *shape, void *data,
-                                    void *owned, recur_tensor **out) {
+                                    void *owned, recur_tensor **out,
+                                    std::shared_ptr<BufferCache> cache) {
   auto *t = new (std::nothrow) recur_tensor_s;
   if (!t)
     return outOfMemoryStatus();
@@ -95,6 +98,7 @@ recur_status recur::rt::adoptTensor(recur_dtype dtype, int32_t rank,
   shapeSizes(dtype, shape, rank, &t->count, &t->bytes);
   t->data = data;
   t->owned = owned;
+  t->cache = std::move(cache);
   *out = t;
   return nullptr;
 }
@@ -200,7 +204,10 @@ recur_status recur_tensor_wrap(recur_dtype dtype, int32_t rank,
 void recur_tensor_release(recur_tensor *tensor) {
   if (!tensor)
     return;
-  std::free(tensor->owned);
+  if (tensor->cache)
+    tensor->cache->release(tensor->owned);
+  else
+    std::free(tensor->owned);
   delete tensor;
 }
 

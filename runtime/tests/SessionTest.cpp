@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -305,6 +306,54 @@ TEST_F(SessionTest, StridedResultIsCopiedRowMajor) {
   auto row = tensor(RECUR_DTYPE_F32, {1, 3});
   ASSERT_OK(call("transpose_view", {row.get()}, &out, 1));
   EXPECT_EQ(recur_tensor_shape(out[0].get())[0], 3);
+}
+
+TEST_F(SessionTest, ReleasedOutputMemoryServesTheNextCall) {
+  // A 256 x 256 transpose (256 KiB) is copied into memory from the
+  // session's buffer cache; once that output is destroyed, the next call's
+  // copy reuses it, like ONNX Runtime's arena.
+  auto x = tensor(RECUR_DTYPE_F32, {256, 256});
+  auto *p = static_cast<float *>(recur_tensor_data(x.get()));
+  for (int i = 0; i < 256 * 256; ++i)
+    p[i] = static_cast<float>(i);
+  std::vector<TensorPtr> out;
+  ASSERT_OK(call("transpose_view", {x.get()}, &out, 1));
+  const void *first = recur_tensor_data(out[0].get());
+  out.clear(); // destroys the output: its memory goes back to the session
+  // Were it freed instead, this allocation of the same size would likely
+  // get it from the C library, and the next call could not.
+  void *decoy = std::malloc(256 * 256 * sizeof(float));
+  ASSERT_NE(decoy, nullptr);
+  std::memset(decoy, 0, 256 * 256 * sizeof(float));
+  ASSERT_OK(call("transpose_view", {x.get()}, &out, 1));
+  std::free(decoy);
+  EXPECT_EQ(recur_tensor_data(out[0].get()), first);
+  std::vector<float> y = values(out[0].get());
+  for (int i = 0; i < 256; ++i)
+    for (int j = 0; j < 256; ++j)
+      ASSERT_EQ(y[i * 256 + j], p[j * 256 + i]);
+
+  // Two live outputs never share memory.
+  std::vector<TensorPtr> second;
+  ASSERT_OK(call("transpose_view", {x.get()}, &second, 1));
+  EXPECT_NE(recur_tensor_data(second[0].get()), first);
+}
+
+TEST_F(SessionTest, OutputsOutliveTheirSession) {
+  auto x = tensor(RECUR_DTYPE_F32, {256, 256});
+  auto *p = static_cast<float *>(recur_tensor_data(x.get()));
+  for (int i = 0; i < 256 * 256; ++i)
+    p[i] = static_cast<float>(i % 977);
+  std::vector<TensorPtr> out;
+  ASSERT_OK(call("transpose_view", {x.get()}, &out, 1));
+  session.reset();
+  module.reset();
+  device.reset();
+  // Still readable; destroying it afterwards frees it (the cache is closed).
+  std::vector<float> y = values(out[0].get());
+  EXPECT_EQ(y[1], p[256]);
+  EXPECT_EQ(y[256 * 255 + 3], p[3 * 256 + 255]);
+  out.clear();
 }
 
 TEST_F(SessionTest, OffsetResult) {
