@@ -305,7 +305,8 @@ struct LowerLinearScan : OpRewritePattern<LinearScanOp> {
     if (!h0)
       h0 = createZeros(rewriter, loc, stateType,
                        stepDynamicSizes(rewriter, loc, bSeq, axis));
-    Value states0 = createZerosLike(rewriter, loc, bSeq);
+    // Every step writes its state in full.
+    Value states0 = createEmptyLike(rewriter, loc, bSeq);
 
     auto loop = scf::ForOp::create(
         rewriter, loc, c0, numSteps, c1, ValueRange{h0, states0},

@@ -33,8 +33,8 @@ static constexpr const char *kSideEffectsNeedProbe =
     "body has side effects (sizing it would run them twice)";
 
 /// recur.recurrence -> scf.for over t, states and stacked outputs as
-/// iter_args. Outputs start as zeros, so steps masked out by sequence lengths
-/// leave zeros behind.
+/// iter_args. Every step writes its slice of each stacked output (steps that
+/// sequence lengths mask out write zeros), so the outputs start empty.
 struct LowerRecurrence : OpRewritePattern<RecurrenceOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -136,7 +136,8 @@ struct LowerRecurrence : OpRewritePattern<RecurrenceOp> {
           continue;
         dyn.push_back(d == axis ? numSteps : outDynSizes[k][next++]);
       }
-      iterInits.push_back(createZeros(rewriter, loc, type, dyn));
+      // Every step writes its slice of a stacked output in full.
+      iterInits.push_back(tensor::EmptyOp::create(rewriter, loc, type, dyn));
     }
 
     Value lens = op.getSeqLens();

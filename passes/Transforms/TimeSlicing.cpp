@@ -118,13 +118,26 @@ Value recur::createZeros(OpBuilder &b, Location loc, RankedTensorType type,
   return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 }
 
-Value recur::createZerosLike(OpBuilder &b, Location loc, Value like) {
+/// The dynamic sizes of `like`, a ranked tensor.
+static SmallVector<Value> dynamicSizesOf(OpBuilder &b, Location loc,
+                                         Value like) {
   auto type = cast<RankedTensorType>(like.getType());
   SmallVector<Value> dyn;
   for (int64_t d = 0; d < type.getRank(); ++d)
     if (type.isDynamicDim(d))
       dyn.push_back(tensor::DimOp::create(b, loc, like, d));
-  return createZeros(b, loc, type, dyn);
+  return dyn;
+}
+
+Value recur::createZerosLike(OpBuilder &b, Location loc, Value like) {
+  return createZeros(b, loc, cast<RankedTensorType>(like.getType()),
+                     dynamicSizesOf(b, loc, like));
+}
+
+Value recur::createEmptyLike(OpBuilder &b, Location loc, Value like) {
+  return tensor::EmptyOp::create(b, loc,
+                                 cast<RankedTensorType>(like.getType()),
+                                 dynamicSizesOf(b, loc, like));
 }
 
 Value recur::createActiveMask(OpBuilder &b, Location loc, Value lens, Value t,

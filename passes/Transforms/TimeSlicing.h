@@ -46,6 +46,11 @@ mlir::Value createZeros(mlir::OpBuilder &b, mlir::Location loc,
 /// A tensor of zeros with the type and sizes of `like`.
 mlir::Value createZerosLike(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value like);
+/// An uninitialized tensor of `like`'s type and sizes: for stacked outputs,
+/// which every step writes in full (a zero fill would be a dead pass over
+/// the whole sequence).
+mlir::Value createEmptyLike(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value like);
 
 /// The per-batch activity of step `t` under sequence lengths `lens`
 /// (tensor<Bxi32|i64>): an i1 tensor of the shape of `like` (whose dimension

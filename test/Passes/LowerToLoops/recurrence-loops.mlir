@@ -1,7 +1,8 @@
 // RUN: recur-opt %s --recur-lower-to-loops --split-input-file | FileCheck %s
 //
 // The shape of the sequential lowering of recur.recurrence: one scf.for over
-// time carrying the states and the stacked outputs (zero-filled) as
+// time carrying the states and the stacked outputs (empty: every step writes
+// its slice, masked steps zeros) as
 // iter_args, the body inlined on each step's slices, no recur op left. (The
 // values are checked by the recurrence-* execution tests.)
 
@@ -12,10 +13,9 @@
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG:     %[[C8:.*]] = arith.constant 8 : index
-// CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<8x4xf32>
-// CHECK:         %[[ZEROS:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[EMPTY]] : tensor<8x4xf32>)
-// CHECK:         %[[R:.*]]:2 = scf.for %[[I:.*]] = %[[C0]] to %[[C8]] step %[[C1]] iter_args(%[[H:.*]] = %[[H0]], %[[OUT:.*]] = %[[ZEROS]]) -> (tensor<4xf32>, tensor<8x4xf32>)
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[R:.*]]:2 = scf.for %[[I:.*]] = %[[C0]] to %[[C8]] step %[[C1]] iter_args(%[[H:.*]] = %[[H0]], %[[OUT:.*]] = %[[EMPTY]]) -> (tensor<4xf32>, tensor<8x4xf32>)
 // CHECK:           %[[XT:.*]] = tensor.extract_slice %[[X]][%[[I]], 0] [1, 4] [1, 1] : tensor<8x4xf32> to tensor<4xf32>
 // CHECK:           %[[N:.*]] = arith.addf %[[H]], %[[XT]] : tensor<4xf32>
 // CHECK:           %[[W:.*]] = tensor.insert_slice %[[N]] into %[[OUT]][%[[I]], 0] [1, 4] [1, 1] : tensor<4xf32> into tensor<8x4xf32>
@@ -42,8 +42,7 @@ func.func @running_sum(%h0: tensor<4xf32>, %x: tensor<8x4xf32>) -> (tensor<4xf32
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK:         %[[T:.*]] = tensor.dim %[[X]], %[[C1]] : tensor<2x?x4xf32>
 // CHECK:         %[[EMPTY:.*]] = tensor.empty(%[[T]]) : tensor<2x?x4xf32>
-// CHECK:         %[[ZEROS:.*]] = linalg.fill {{.*}} outs(%[[EMPTY]] : tensor<2x?x4xf32>)
-// CHECK:         %[[R:.*]]:2 = scf.for %[[I:.*]] = %[[C0]] to %[[T]] step %[[C1]] iter_args(%[[H:.*]] = %[[H0]], %[[OUT:.*]] = %[[ZEROS]])
+// CHECK:         %[[R:.*]]:2 = scf.for %[[I:.*]] = %[[C0]] to %[[T]] step %[[C1]] iter_args(%[[H:.*]] = %[[H0]], %[[OUT:.*]] = %[[EMPTY]])
 // CHECK:           %[[LAST:.*]] = arith.subi %[[T]], %[[C1]] : index
 // CHECK:           %[[STEP:.*]] = arith.subi %[[LAST]], %[[I]] : index
 // CHECK:           %[[XT:.*]] = tensor.extract_slice %[[X]][0, %[[STEP]], 0] [2, 1, 4] [1, 1, 1] : tensor<2x?x4xf32> to tensor<2x4xf32>
@@ -135,8 +134,7 @@ func.func @seq_lens_vector_state(%h0: tensor<3xf32>, %x: tensor<5x3xf32>, %lens:
 // CHECK:           scf.yield %[[K]] : index
 // CHECK:         }
 // CHECK:         %[[EMPTY:.*]] = tensor.empty(%[[T]], %[[SIZE]]) : tensor<?x2x?xf32>
-// CHECK:         %[[ZEROS:.*]] = linalg.fill {{.*}} outs(%[[EMPTY]] :
-// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[H0]], %[[OUT:.*]] = %[[ZEROS]])
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[H0]], %[[OUT:.*]] = %[[EMPTY]])
 // CHECK:           %[[Y:.*]] = tensor.extract_slice %{{.*}}[0, 0] [2, %[[K]]] [1, 1] : tensor<2x4xf32> to tensor<2x?xf32>
 // CHECK:           tensor.insert_slice %[[Y]] into %[[OUT]]
 // CHECK-NOT:     recur.
@@ -177,8 +175,8 @@ func.func @no_outputs(%h0: tensor<4xf32>, %x: tensor<?x4xf32>) -> tensor<4xf32> 
 // as one scf.forall writing the stacked outputs in parallel.
 // CHECK-LABEL: func.func @no_init(
 // CHECK-SAME:    %[[X:.*]]: tensor<6x2xf32>)
-// CHECK:         %[[ZEROS:.*]] = linalg.fill {{.*}} -> tensor<6x2xf32>
-// CHECK:         %[[R:.*]] = scf.forall (%[[T:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %[[ZEROS]]) -> (tensor<6x2xf32>)
+// CHECK:         %[[EMPTY:.*]] = tensor.empty() : tensor<6x2xf32>
+// CHECK:         %[[R:.*]] = scf.forall (%[[T:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %[[EMPTY]]) -> (tensor<6x2xf32>)
 // CHECK:           %[[XT:.*]] = tensor.extract_slice %[[X]][%[[T]], 0] [1, 2] [1, 1]
 // CHECK:           %[[Y:.*]] = math.tanh %[[XT]] : tensor<2xf32>
 // CHECK:           scf.forall.in_parallel
