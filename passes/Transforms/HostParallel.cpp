@@ -65,25 +65,32 @@ Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step) {
   return b.createOrFold<arith::CeilDivUIOp>(loc, diff, step); // folds step 1
 }
 
-/// The total number of iterations of `loop`, computed before it.
-Value totalTripCount(OpBuilder &b, scf::ParallelOp loop) {
+/// The number of work items of `loop`, computed before it: its iterations,
+/// the innermost dimension counted in tiles of `tile` when `tile` is not 0.
+Value totalTripCount(OpBuilder &b, scf::ParallelOp loop, int64_t tile) {
   Location loc = loop.getLoc();
   int64_t product = 1;
-  SmallVector<std::tuple<Value, Value, Value>> dynamic;
-  for (auto [lb, ub, step] :
-       llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-    if (std::optional<int64_t> count = staticTripCount(lb, ub, step))
-      product *= *count;
-    else
-      dynamic.emplace_back(lb, ub, step);
+  SmallVector<Value> dynamic;
+  unsigned rank = loop.getNumLoops();
+  for (unsigned d = 0; d < rank; ++d) {
+    Value lb = loop.getLowerBound()[d], ub = loop.getUpperBound()[d],
+          step = loop.getStep()[d];
+    bool tiled = tile && d == rank - 1;
+    if (std::optional<int64_t> count = staticTripCount(lb, ub, step)) {
+      product *= tiled ? llvm::divideCeil(*count, tile) : *count;
+      continue;
+    }
+    Value count = tripCount(b, loc, lb, ub, step);
+    if (tiled)
+      count = arith::CeilDivUIOp::create(
+          b, loc, count, arith::ConstantIndexOp::create(b, loc, tile));
+    dynamic.push_back(count);
   }
   Value n;
   if (product != 1 || dynamic.empty())
     n = arith::ConstantIndexOp::create(b, loc, product);
-  for (auto [lb, ub, step] : dynamic) {
-    Value count = tripCount(b, loc, lb, ub, step);
+  for (Value count : dynamic)
     n = n ? arith::MulIOp::create(b, loc, n, count) : count;
-  }
   return n;
 }
 
@@ -226,8 +233,28 @@ bool Outliner::outline(scf::ParallelOp loop) {
   // body the launch runs.
   launch->setAttr(recur::kHostParBodyAttr,
                   FlatSymbolRefAttr::get(body.getSymNameAttr()));
+  // The innermost dimension (of two or more) runs as a sequential loop in
+  // each work item, over tiles of up to kInnerTile iterations (the whole
+  // dimension when it is short): the linear index is taken apart once per
+  // tile instead of once per element, and the inner loop is one LLVM can
+  // vectorize.
+  constexpr int64_t kInnerTile = 256;
+  std::optional<int64_t> innerCount;
+  int64_t tile = 0; // 0: the innermost dimension is not tiled
+  if (rank >= 2) {
+    Value lb = loop.getLowerBound().back(), ub = loop.getUpperBound().back(),
+          step = loop.getStep().back();
+    innerCount = staticTripCount(lb, ub, step);
+    if (!innerCount)
+      tile = kInnerTile;
+    else if (*innerCount > 1)
+      tile = *innerCount <= 2 * kInnerTile ? *innerCount : kInnerTile;
+  }
+
   // Below this many iterations the pool's overhead outweighs the work.
   int64_t perIteration = std::max<int64_t>(1, estimateWork(*loop.getBody()));
+  if (tile)
+    perIteration = std::min(kWorkCap, perIteration * tile);
   int64_t minIterations = llvm::divideCeil(minParallelWork, perIteration);
   if (minIterations > 1)
     launch->setAttr(recur::kHostParMinIterationsAttr,
@@ -249,11 +276,18 @@ bool Outliner::outline(scf::ParallelOp loop) {
   SmallVector<Value> lbs = mapped(loop.getLowerBound());
   SmallVector<Value> steps = mapped(loop.getStep());
   // Loop-invariant: the trip counts of the dimensions after the first, by
-  // which the linear index is taken apart.
+  // which the linear index is taken apart (the innermost one's in tiles).
   SmallVector<Value> counts(rank);
   for (unsigned d = 1; d < rank; ++d)
     counts[d] = tripCount(b, loc, lbs[d], map.lookup(loop.getUpperBound()[d]),
                           steps[d]);
+  Value innerTrips, tileSize;
+  if (tile) {
+    innerTrips = counts[rank - 1];
+    tileSize = arith::ConstantIndexOp::create(b, loc, tile);
+    counts[rank - 1] =
+        b.createOrFold<arith::CeilDivUIOp>(loc, innerTrips, tileSize);
+  }
 
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   auto range = scf::ForOp::create(b, loc, entry->getArgument(0),
@@ -264,9 +298,13 @@ bool Outliner::outline(scf::ParallelOp loop) {
   // sequential lowering would visit them.
   Value rest = range.getInductionVar();
   SmallVector<Value> ivs(rank);
+  Value tileIndex;
   for (unsigned d = rank; d-- > 0;) {
     if (d > 0 && getConstantIntValue(counts[d]) == 1) {
-      ivs[d] = lbs[d];
+      if (tile && d == rank - 1)
+        tileIndex = arith::ConstantIndexOp::create(b, loc, 0);
+      else
+        ivs[d] = lbs[d];
       continue;
     }
     Value i = rest;
@@ -274,9 +312,25 @@ bool Outliner::outline(scf::ParallelOp loop) {
       i = arith::RemUIOp::create(b, loc, rest, counts[d]);
       rest = arith::DivUIOp::create(b, loc, rest, counts[d]);
     }
+    if (tile && d == rank - 1) {
+      tileIndex = i;
+      continue;
+    }
     // Folds away for unit steps and zero lower bounds.
     Value scaled = b.createOrFold<arith::MulIOp>(loc, i, steps[d]);
     ivs[d] = b.createOrFold<arith::AddIOp>(loc, lbs[d], scaled);
+  }
+  if (tile) {
+    // for %j = tile * tileSize to min(that + tileSize, innerTrips)
+    Value first = b.createOrFold<arith::MulIOp>(loc, tileIndex, tileSize);
+    Value last = b.createOrFold<arith::AddIOp>(loc, first, tileSize);
+    if (!innerCount || *innerCount % tile != 0)
+      last = b.createOrFold<arith::MinUIOp>(loc, last, innerTrips);
+    auto inner = scf::ForOp::create(b, loc, first, last, one);
+    b.setInsertionPointToStart(inner.getBody());
+    Value scaled = b.createOrFold<arith::MulIOp>(loc, inner.getInductionVar(),
+                                                 steps[rank - 1]);
+    ivs[rank - 1] = b.createOrFold<arith::AddIOp>(loc, lbs[rank - 1], scaled);
   }
   map.map(loop.getInductionVars(), ivs);
   for (Operation &op : loop.getBody()->without_terminator())
@@ -285,9 +339,9 @@ bool Outliner::outline(scf::ParallelOp loop) {
     if (op->use_empty())
       op->erase();
 
-  // At the loop: the total iteration count, then the launch.
+  // At the loop: the number of work items, then the launch.
   b.setInsertionPoint(loop);
-  Value n = totalTripCount(b, loop);
+  Value n = totalTripCount(b, loop, tile);
   SmallVector<Value> operands{n};
   llvm::append_range(operands, captures);
   func::CallOp::create(b, loc, launch, operands);

@@ -1,7 +1,8 @@
 // RUN: recur-opt %s --split-input-file --recur-outline-host-parallel=min-parallel-work=0 | FileCheck %s
 //
 // Outermost reduction-free scf.parallel loops become a launch call and a
-// body function running a range of the linearized iterations.
+// body function running a range of the linearized work items (with two or
+// more dimensions, a work item runs a tile of the innermost one in a loop).
 
 // 1-D: a memref and a scalar captured, a constant cloned into the body.
 // CHECK-LABEL: func.func @scale(
@@ -37,23 +38,26 @@ func.func @scale(%buf: memref<?xf32>, %s: f32, %n: index) {
 
 // -----
 
-// 2-D, static bounds with lower bounds and steps: 3 x 3 iterations; the
-// linear index k gives j = 2 + (k mod 3) * 3 and i = 1 + (k / 3) * 2.
+// 2-D, static bounds with lower bounds and steps: 3 x 3 iterations. The
+// innermost dimension (3 <= 512 iterations) runs whole inside each work
+// item: 3 work items, i = 1 + k * 2, then j = 2 + l * 3 for l in [0, 3).
 // CHECK-LABEL: func.func @strided(
-// CHECK:         %[[C9:.*]] = arith.constant 9 : index
-// CHECK-NEXT:    call @__recur_par_launch_0(%[[C9]], %{{.*}}) : (index, memref<8x12xf32>) -> ()
+// CHECK:         arith.constant 0.0
+// CHECK-NEXT:    %[[C3:.*]] = arith.constant 3 : index
+// CHECK-NEXT:    call @__recur_par_launch_0(%[[C3]], %{{.*}}) : (index, memref<8x12xf32>) -> ()
+// CHECK-NEXT:    return
 // CHECK:       func.func private @__recur_par_body_0(%[[BEGIN:.*]]: index, %[[END:.*]]: index, %[[B:.*]]: memref<8x12xf32>)
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
-// CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// CHECK-DAG:     %[[STEPJ:.*]] = arith.constant 3 : index
 // CHECK:         scf.for %[[K:.*]] = %[[BEGIN]] to %[[END]]
-// CHECK:           %[[KJ:.*]] = arith.remui %[[K]], %{{.*}} : index
-// CHECK:           %[[KI:.*]] = arith.divui %[[K]], %{{.*}} : index
-// CHECK:           %[[SJ:.*]] = arith.muli %[[KJ]], %[[C3]]
-// CHECK:           %[[J:.*]] = arith.addi %[[SJ]], %[[C2]]
-// CHECK:           %[[SI:.*]] = arith.muli %[[KI]], %[[C2]]
+// CHECK-NOT:       arith.divui
+// CHECK:           %[[SI:.*]] = arith.muli %[[K]], %[[C2]]
 // CHECK:           %[[I:.*]] = arith.addi %[[SI]], %[[C1]]
-// CHECK:           memref.store %{{.*}}, %[[B]][%[[I]], %[[J]]]
+// CHECK:           scf.for %[[L:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:             %[[SJ:.*]] = arith.muli %[[L]], %[[STEPJ]]
+// CHECK:             %[[J:.*]] = arith.addi %[[SJ]], %[[C2]]
+// CHECK:             memref.store %{{.*}}, %[[B]][%[[I]], %[[J]]]
 
 func.func @strided(%buf: memref<8x12xf32>) {
   %c1 = arith.constant 1 : index
@@ -71,24 +75,35 @@ func.func @strided(%buf: memref<8x12xf32>) {
 
 // -----
 
-// 2-D, dynamic bounds: n = ceil(max(ub - lb, 0) / step) * max(m, 0); the body
-// gets the bounds it needs (not ub: the range says where to stop).
+// 2-D, dynamic bounds: the innermost dimension (m iterations, not known)
+// in tiles of 256, n = ceil(max(ub - lb, 0) / step) * ceil(max(m, 0) / 256)
+// work items; each splits its index once (the tile, the row) and runs its
+// tile's stores in an inner loop. The body gets the bounds it needs (not
+// ub: the range says where to stop).
 // CHECK-LABEL: func.func @dynamic(
 // CHECK-SAME:      %[[BUF:.*]]: memref<?x?xf32>, %[[LB:.*]]: index, %[[UB:.*]]: index, %[[STEP:.*]]: index, %[[M:.*]]: index)
 // CHECK:         %[[D:.*]] = arith.subi %[[UB]], %[[LB]]
 // CHECK:         %[[DP:.*]] = arith.maxsi %[[D]]
 // CHECK:         %[[T0:.*]] = arith.ceildivui %[[DP]], %[[STEP]]
 // CHECK:         %[[T1:.*]] = arith.maxsi %[[M]]
-// CHECK:         %[[N:.*]] = arith.muli %[[T0]], %[[T1]]
+// CHECK:         %[[TILE:.*]] = arith.constant 256 : index
+// CHECK:         %[[TILES:.*]] = arith.ceildivui %[[T1]], %[[TILE]]
+// CHECK:         %[[N:.*]] = arith.muli %[[T0]], %[[TILES]]
 // CHECK:         call @__recur_par_launch_0(%[[N]], %[[LB]], %[[M]], %[[STEP]], %[[BUF]])
 // CHECK:       func.func private @__recur_par_body_0(%[[BEGIN:.*]]: index, %[[END:.*]]: index, %[[BLB:.*]]: index, %[[BM:.*]]: index, %[[BSTEP:.*]]: index, %[[B:.*]]: memref<?x?xf32>)
 // CHECK:         %[[CNT:.*]] = arith.maxsi %[[BM]]
+// CHECK:         %[[BTILES:.*]] = arith.ceildivui %[[CNT]]
 // CHECK:         scf.for %[[K:.*]] = %[[BEGIN]] to %[[END]]
-// CHECK:           %[[J:.*]] = arith.remui %[[K]], %[[CNT]]
-// CHECK:           %[[KI:.*]] = arith.divui %[[K]], %[[CNT]]
+// CHECK:           %[[KJ:.*]] = arith.remui %[[K]], %[[BTILES]]
+// CHECK:           %[[KI:.*]] = arith.divui %[[K]], %[[BTILES]]
 // CHECK:           %[[SI:.*]] = arith.muli %[[KI]], %[[BSTEP]]
 // CHECK:           %[[I:.*]] = arith.addi %[[BLB]], %[[SI]]
-// CHECK:           memref.store %{{.*}}, %[[B]][%[[I]], %[[J]]]
+// CHECK:           %[[FIRST:.*]] = arith.muli %[[KJ]]
+// CHECK:           %[[NEXT:.*]] = arith.addi %[[FIRST]]
+// CHECK:           %[[LAST:.*]] = arith.minui %[[NEXT]], %[[CNT]]
+// CHECK:           scf.for %[[J:.*]] = %[[FIRST]] to %[[LAST]]
+// CHECK-NOT:         arith.divui
+// CHECK:             memref.store %{{.*}}, %[[B]][%[[I]], %[[J]]]
 
 func.func @dynamic(%buf: memref<?x?xf32>, %lb: index, %ub: index, %step: index, %m: index) {
   %c0 = arith.constant 0 : index
@@ -237,6 +252,39 @@ func.func @renamed(%buf: memref<4xf32>) {
   %zero = arith.constant 0.0 : f32
   scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
     memref.store %zero, %buf[%i] : memref<4xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A static innermost dimension above 512 iterations is tiled by 256:
+// 4 rows x ceil(1000 / 256) = 4 tiles = 16 work items; the last tile of a
+// row stops at 1000.
+// CHECK-LABEL: func.func @wide_rows(
+// CHECK:         %[[C16:.*]] = arith.constant 16 : index
+// CHECK:         call @__recur_par_launch_0(%[[C16]], %{{.*}})
+// CHECK:       func.func private @__recur_par_body_0(
+// CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG:     %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG:     %[[C1000:.*]] = arith.constant 1000 : index
+// CHECK:         scf.for %[[K:.*]] =
+// CHECK:           %[[KJ:.*]] = arith.remui %[[K]], %[[C4]]
+// CHECK:           %[[I:.*]] = arith.divui %[[K]], %[[C4]]
+// CHECK:           %[[FIRST:.*]] = arith.muli %[[KJ]], %[[C256]]
+// CHECK:           %[[NEXT:.*]] = arith.addi %[[FIRST]], %[[C256]]
+// CHECK:           %[[LAST:.*]] = arith.minui %[[NEXT]], %[[C1000]]
+// CHECK:           scf.for %[[J:.*]] = %[[FIRST]] to %[[LAST]]
+// CHECK:             memref.store %{{.*}}, %{{.*}}[%[[I]], %[[J]]]
+func.func @wide_rows(%buf: memref<4x1000xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c1000 = arith.constant 1000 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c1000) step (%c1, %c1) {
+    memref.store %zero, %buf[%i, %j] : memref<4x1000xf32>
     scf.reduce
   }
   return
