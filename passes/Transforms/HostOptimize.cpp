@@ -42,9 +42,23 @@ struct RecurHostFuseElementwisePass
     RewritePatternSet patterns(ctx);
     // Upstream's pass fuses single-use producers only; elementwise
     // producers are cheap enough to recompute in each consumer (the
-    // legality checks of areElementwiseOpsFusable still apply).
+    // legality checks of areElementwiseOpsFusable still apply). Except a
+    // producer whose body reads its own outputs (`out + x` on a filled
+    // init) into a consumer that reads it broadcast: the fused op keeps
+    // that output, indexed by a map that is not injective, and updates it
+    // once per broadcast element (upstream does not check this).
     linalg::populateElementwiseOpsFusionPatterns(
-        patterns, [](OpOperand *) { return true; });
+        patterns, [](OpOperand *fused) {
+          auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
+          auto consumer = dyn_cast<linalg::GenericOp>(fused->getOwner());
+          if (!producer || !consumer ||
+              consumer.getMatchingIndexingMap(fused).isPermutation())
+            return true;
+          return llvm::none_of(
+              producer.getDpsInitsMutable(), [&](OpOperand &init) {
+                return producer.payloadUsesValueFromOperand(&init);
+              });
+        });
     linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
     linalg::FillOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::EmptyOp::getCanonicalizationPatterns(patterns, ctx);

@@ -37,3 +37,30 @@ func.func @gate(%x: tensor<?x8xf32>, %h: tensor<?x8xf32>) -> (tensor<?x8xf32>, t
   } -> tensor<?x8xf32>
   return %keep, %new : tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// A producer that reads its own output (`out + l` on a filled init: a
+// scalar broadcast to a vector) is not fused into a consumer that reads it
+// broadcast over a further dimension: the fused op would add l once per
+// element of that dimension. (Found by test/E2E/shared-decay.test.)
+// CHECK-LABEL: func.func @reads_own_output(
+// CHECK:         %[[A:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<f32>) outs(%{{.*}} : tensor<2xf32>)
+// CHECK:         linalg.generic {{.*}} ins(%[[A]], %arg1 : tensor<2xf32>, tensor<2x3xf32>)
+func.func @reads_own_output(%l: tensor<f32>, %h: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%e : tensor<2xf32>) -> tensor<2xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0) -> ()>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%l : tensor<f32>) outs(%zeros : tensor<2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %out, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<2xf32>
+  %e2 = tensor.empty() : tensor<2x3xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %h : tensor<2xf32>, tensor<2x3xf32>) outs(%e2 : tensor<2x3xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %m = arith.mulf %x, %y : f32
+    linalg.yield %m : f32
+  } -> tensor<2x3xf32>
+  return %r : tensor<2x3xf32>
+}
