@@ -402,6 +402,8 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
            << "--emit=ptx needs a cuda target (--target=cuda:sm_80)";
   if (options.gpuWideScan < 0)
     return emitError(module.getLoc()) << "--gpu-wide-scan must be >= 0";
+  if (options.hostWideScan < 0)
+    return emitError(module.getLoc()) << "--host-wide-scan must be >= 0";
   if (options.ptxas != "auto" && options.ptxas != "never" &&
       options.ptxas != "always")
     return emitError(module.getLoc())
@@ -435,9 +437,15 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     return emitError(module.getLoc()) << "nothing to compile: the module has no "
                                  "public function";
 
+  bool hasHost = llvm::any_of(*targets, [](const TargetSpec &t) {
+    return t.kind == TargetKind::Host;
+  });
   if (options.explain &&
       failed(explain(module, options.strategy,
-                     newtonPassOptions(options, *targets), report)))
+                     newtonPassOptions(options, *targets) +
+                         " host-wide-scan=" +
+                         std::to_string(hasHost ? options.hostWideScan : 0),
+                     report)))
     return failure();
 
   // 1. Cells to recurrences; signatures on that form.
@@ -462,9 +470,10 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
                            "},canonicalize";
   // The host computes coefficients inside the chunks (GPU targets' generic
   // kernels keep reading them from buffers).
-  std::string hostLowerScans = "recur-lower-scans{chunk-size=" +
-                               std::to_string(options.chunkSize) +
-                               " fuse-coefficients=1},canonicalize";
+  std::string hostLowerScans =
+      "recur-lower-scans{chunk-size=" + std::to_string(options.chunkSize) +
+      " fuse-coefficients=1 sequential-min-state=" +
+      std::to_string(options.hostWideScan) + "},canonicalize";
   if (options.strategy != Strategy::Sequential) {
     if (failed(runPipeline(module, "recur-linearize")))
       return failure();

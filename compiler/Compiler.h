@@ -37,6 +37,10 @@ struct CompileOptions {
   /// GPU targets: state elements from which a diagonal scan runs one
   /// thread per element instead of a block per element.
   int64_t gpuWideScan = 32768;
+  /// Host targets: state elements from which a diagonal or scalar linear
+  /// scan runs sequentially in time with its coefficient maps fused, instead
+  /// of in chunks (0: always chunks).
+  int64_t hostWideScan = 128;
   Strategy strategy = Strategy::Auto;
   EmitStage emit = EmitStage::Module;
   /// The Newton strategy's settings (force, parallelism and report are set

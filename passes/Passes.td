@@ -308,6 +308,16 @@ def RecurLowerScans : Pass<"recur-lower-scans"> {
     are neither written nor read back (recur-compile's host targets; a
     minGRU scan moves 2.5x fewer bytes).
 
+    With `sequential-min-state=N` (N > 0), a scalar or diagonal linear scan
+    whose state has at least N elements that the types know (dynamic
+    dimensions count as 1) is not chunked but becomes one sequential
+    `recur.recurrence` (marked chunk-local), `h = a_t * h + b_t` per step,
+    with the maps that make its coefficients (as above, but with or
+    without an init) computed inside its body: each input is read once and
+    each state written once, where a chunked scan passes over the data
+    twice. A CPU with a few cores gains nothing from splitting the time
+    axis of a wide state (recur-compile's host targets use N = 128).
+
     ```mlir
     %hs, %hT = recur.linear_scan diagonal a(%a) b(%b) init(%h0) ...
     // becomes
@@ -324,7 +334,12 @@ def RecurLowerScans : Pass<"recur-lower-scans"> {
            "Compute a linear scan's coefficients inside each chunk from the "
            "inputs of the map that makes them, instead of reading them "
            "from a buffer of all steps (when only linear scans read that "
-           "map)">
+           "map)">,
+    Option<"sequentialMinState", "sequential-min-state", "int64_t",
+           /*default=*/"0",
+           "Scalar and diagonal linear scans whose state has at least this "
+           "many statically known elements become one sequential "
+           "recurrence with their coefficient maps fused (0: never)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
@@ -353,7 +368,11 @@ def RecurExplain : Pass<"recur-explain"> {
     recurrence: stateless, strategy=map (no state carried between steps)
     ```
 
-    (each on one line). S is a `recur.linear_scan` structure, N its
+    (each on one line). With `host-wide-scan=N`, a scalar or diagonal system
+    with at least N known state elements adds `; on the host sequential in
+    time: E state elements >= --host-wide-scan=N` to its WHAT (host targets
+    do not chunk it; see recur-lower-scans' sequential-min-state).
+    S is a `recur.linear_scan` structure, N its
     `batch_dims`; WHAT spells the transition (`h_next = a(x_t) * h + b(x_t),
     elementwise` for diagonal, and so on); OP is the first operation, in body
     order, where a value that depends on state #I enters something that is
@@ -381,7 +400,11 @@ def RecurExplain : Pass<"recur-explain"> {
     Option<"damping", "damping", "double", /*default=*/"0",
            "As --recur-newton's">,
     Option<"parallelism", "parallelism", "int64_t", /*default=*/"8",
-           "As --recur-newton's">
+           "As --recur-newton's">,
+    Option<"hostWideScan", "host-wide-scan", "int64_t", /*default=*/"0",
+           "Say which scans host targets run sequentially in time: scalar "
+           "and diagonal ones with at least this many known state elements "
+           "(--recur-lower-scans' sequential-min-state; 0: not said)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",

@@ -52,7 +52,37 @@ std::string whatItIs(const LinearSystem &system) {
   return s;
 }
 
-std::string explainRecurrence(RecurrenceOp op, const NewtonOptions &newton) {
+/// Statically known elements of `system`'s states (dynamic sizes count 1).
+int64_t knownStateElements(RecurrenceOp op, const LinearSystem &system) {
+  int64_t known = 0;
+  for (unsigned st : system.states) {
+    int64_t n = 1;
+    for (int64_t d :
+         cast<RankedTensorType>(op.getInits()[st].getType()).getShape())
+      if (!ShapedType::isDynamic(d))
+        n *= d;
+    known += n;
+  }
+  return known;
+}
+
+/// How host targets run a scan of `system`: sequentially in time when it
+/// is elementwise and at least `hostWideScan` state elements wide (the
+/// rule of --recur-lower-scans' sequential-min-state).
+std::string hostNote(RecurrenceOp op, const LinearSystem &system,
+                     int64_t hostWideScan) {
+  if (hostWideScan <= 0 || (system.structure != Structure::scalar &&
+                            system.structure != Structure::diagonal))
+    return "";
+  int64_t known = knownStateElements(op, system);
+  if (known < hostWideScan)
+    return "";
+  return "; on the host sequential in time: " + std::to_string(known) +
+         " state elements >= --host-wide-scan=" + std::to_string(hostWideScan);
+}
+
+std::string explainRecurrence(RecurrenceOp op, const NewtonOptions &newton,
+                              int64_t hostWideScan) {
   if (op.getNumStates() == 0)
     return "recurrence: stateless, strategy=map (no state carried between "
            "steps)";
@@ -71,7 +101,8 @@ std::string explainRecurrence(RecurrenceOp op, const NewtonOptions &newton) {
            "effects)";
   if (systems.size() == 1)
     return "recurrence: linear, " + systems[0].describe() +
-           ", strategy=scan (" + whatItIs(systems[0]) + ")";
+           ", strategy=scan (" + whatItIs(systems[0]) +
+           hostNote(op, systems[0], hostWideScan) + ")";
   std::string s =
       "recurrence: linear, systems=" + std::to_string(systems.size()) +
       ", strategy=scan (";
@@ -80,7 +111,7 @@ std::string explainRecurrence(RecurrenceOp op, const NewtonOptions &newton) {
     for (unsigned st : system.states)
       states.set(st);
     s += (i ? "; " : "") + std::string("states ") + formatStateSet(states) +
-         ": " + system.describe();
+         ": " + system.describe() + hostNote(op, system, hostWideScan);
   }
   return s + ")";
 }
@@ -156,7 +187,7 @@ struct RecurExplainPass : recur::impl::RecurExplainBase<RecurExplainPass> {
       Operation *op = iface.getOperation();
       std::string msg;
       if (auto rec = dyn_cast<RecurrenceOp>(op))
-        msg = explainRecurrence(rec, newton);
+        msg = explainRecurrence(rec, newton, hostWideScan);
       else if (auto scan = dyn_cast<LinearScanOp>(op))
         msg = "recurrence: linear, structure=" +
               stringifyStructure(scan.getStructure()).str() +

@@ -101,8 +101,11 @@ def write_family(case):
                  for c in case.checks)
     strategies = [("sequential", "", "seq")]
     if linear:
+        # auto also sends scalar and diagonal scans of any width down the
+        # host's sequential path (--host-wide-scan=1); scan keeps them
+        # chunked.
         strategies += [("scan", " --chunk-size=2", "scan"),
-                       ("auto", "", "auto")]
+                       ("auto", " --host-wide-scan=1", "auto")]
     runs = []
     for strategy, extra, tag in strategies:
         runs += run_lines(name, strategy, extra, len(case.args),
@@ -127,12 +130,14 @@ def mingru_dynamic():
     src = os.path.join(ROOT, "..", "examples", "mingru.mlir")
     shutil.copyfile(src, os.path.join(INPUTS, name + ".mlir"))
     runs = []
-    # The last: every parallel loop through the thread pool (2 threads),
-    # which the default work threshold skips at these sizes.
+    # "pool": every parallel loop through the thread pool (2 threads),
+    # which the default work threshold skips at these sizes; "wide": the
+    # host's sequential path for the scan (--host-wide-scan=1).
     for strategy, extra, tag in [("sequential", "", "seq"),
                                  ("scan", " --chunk-size=8", "scan"),
                                  ("scan", " --chunk-size=8 --min-parallel-work=0",
-                                  "pool")]:
+                                  "pool"),
+                                 ("scan", " --host-wide-scan=1", "wide")]:
         runs.append(f"# RUN: recur-compile %S/Inputs/{name}.mlir "
                     f"--strategy={strategy}{extra} --target=host,sim,cuda "
                     f"-o %t.{tag}.rmod")
@@ -161,7 +166,8 @@ def mingru_dynamic():
             summary="# examples/mingru.mlir (T and B dynamic) compiled once "
                     "per strategy and run\n# on (T, B) = (0, 3), (1, 1), "
                     "(5, 2), (37, 5), (100, 1); the scan once more\n# with "
-                    "every parallel loop on a 2-thread pool."))
+                    "every parallel loop on a 2-thread pool, and once "
+                    "sequential in time\n# on the host (--host-wide-scan=1)."))
         f.write("\n".join(runs) + "\n")
 
 

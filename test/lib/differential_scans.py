@@ -5,7 +5,9 @@ Draws seeded random recur.linear_scan and recur.scan ops (every structure,
 batch dimensions, time axes, reverse, init, sequence lengths, exclusive and
 tuple scans, static and dynamic T from 1 to a few thousand steps), writes
 them into modules, runs every module through the chunked pipeline
-(--recur-lower-scans=chunk-size=K, K drawn per module) and the sequential
+(--recur-lower-scans=chunk-size=K, K drawn per module, and for half the
+modules sequential-min-state=1, the host's sequential path for elementwise
+linear scans) and the sequential
 reference (--recur-reference-to-llvm alone), executes both with mlir-runner
 and compares the two outputs with each other and with numpy (float64, from
 the ops' definitions in dialects/Recur/IR/RecurOps.td, never from the
@@ -577,18 +579,25 @@ def describe(case):
 # dropped or taken out of order) is off by the size of a step: O(1).
 TOL = 2e-4
 CHUNK_SIZES = [1, 2, 3, 4, 7, 16, 64, 256]
+# sequential-min-state: 0 chunks every scan, 1 makes every scalar and
+# diagonal linear scan one sequential recurrence.
+MIN_STATES = [0, 1]
 
 
 def close(got, want):
     return np.all(np.abs(got - want) <= TOL * (1.0 + np.abs(want)))
 
 
-def run_pipeline(args, path, chunk_size):
+def run_pipeline(args, path, chunk_size, min_state=0):
     """Returns (stdout, None) or (None, what went wrong). A miscompiled
-    module can crash, or hang in the crash handler: hence the timeout."""
+    module can crash, or hang in the crash handler: hence the timeout.
+    min_state > 0 also turns scalar and diagonal linear scans with at least
+    that many state elements into sequential recurrences
+    (sequential-min-state)."""
     passes = ["--recur-reference-to-llvm"]
     if chunk_size:
-        passes.insert(0, "--recur-lower-scans=chunk-size=%d" % chunk_size)
+        passes.insert(0, "--recur-lower-scans=chunk-size=%d "
+                      "sequential-min-state=%d" % (chunk_size, min_state))
     try:
         opt = subprocess.run([args.opt, path] + passes, capture_output=True,
                              text=True, timeout=args.timeout)
@@ -619,6 +628,9 @@ def check_module(args, index, seed):
         draw = random_linear_case if rng.random() < 0.6 else random_scan_case
         cases.append(draw(rng, args.max_steps))
     chunk_size = int(rng.choice(CHUNK_SIZES))
+    # Every other module also sends its wide elementwise scans down the
+    # host's sequential path.
+    min_state = int(rng.choice(MIN_STATES))
     text, expected = write_module(cases, hex_data=True, comments=False)
     fd, path = tempfile.mkstemp(prefix="recur-diff-%d-%d-" % (seed, index),
                                 suffix=".mlir")
@@ -626,10 +638,11 @@ def check_module(args, index, seed):
         f.write(text)
     outputs = {}
     for label, size in (("chunked", chunk_size), ("sequential", 0)):
-        out, err = run_pipeline(args, path, size)
+        out, err = run_pipeline(args, path, size, min_state)
         if err:
-            return "module %d (seed %d, chunk-size %d), %s: %s\n  kept: %s" % (
-                index, seed, chunk_size, label, err, path)
+            return ("module %d (seed %d, chunk-size %d, sequential-min-state "
+                    "%d), %s: %s\n  kept: %s" % (index, seed, chunk_size,
+                                                 min_state, label, err, path))
         outputs[label] = [np.array(v, np.float64).reshape(s)
                           for s, v in parse_printed(out)]
     # Which printed memref belongs to which case, for the report.

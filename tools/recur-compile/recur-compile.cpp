@@ -71,6 +71,13 @@ static cl::opt<int64_t> gpuWideScan(
              "scan runs one thread per element (coalesced, sequential in "
              "time) instead of a block-level scan per element"),
     cl::cat(category));
+static cl::opt<int64_t> hostWideScan(
+    "host-wide-scan", cl::init(128),
+    cl::desc("Host targets: state elements from which a diagonal or scalar "
+             "linear scan runs sequentially in time, its coefficients "
+             "computed in the same loop, instead of in parallel chunks "
+             "(0: always chunks)"),
+    cl::cat(category));
 static cl::opt<std::string>
     ptxasMode("ptxas", cl::init("auto"),
               cl::desc("cuda targets: assemble cubins with ptxas: auto (when "
@@ -232,6 +239,7 @@ int main(int argc, char **argv) {
     options.targets.assign(targets.begin(), targets.end());
   options.ptxas = ptxasMode;
   options.gpuWideScan = gpuWideScan;
+  options.hostWideScan = hostWideScan;
   std::optional<recur::Strategy> s = recur::parseStrategy(strategy);
   if (!s) {
     llvm::errs() << "recur-compile: error: unknown --strategy '" << strategy
