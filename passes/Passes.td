@@ -313,9 +313,12 @@ def RecurLowerScans : Pass<"recur-lower-scans"> {
     dimensions count as 1) is not chunked but becomes one sequential
     `recur.recurrence` (marked chunk-local), `h = a_t * h + b_t` per step,
     with the maps that make its coefficients (as above, but with or
-    without an init) computed inside its body: each input is read once and
-    each state written once, where a chunked scan passes over the data
-    twice. A CPU with a few cores gains nothing from splitting the time
+    without an init) computed inside its body, and so are the maps that
+    read its stacked states (a readout such as Mamba's `y_t = sum_n h_t
+    C_t`; not under `seq_lens`, and only maps whose other operands are
+    defined before the scan): each input is read once and each output
+    written once, where a chunked scan passes over the data twice, and the
+    [T, ...] states are not stored unless something else reads them. A CPU with a few cores gains nothing from splitting the time
     axis of a wide state (recur-compile's host targets use N = 128).
 
     ```mlir
@@ -678,7 +681,14 @@ def RecurHostFuseElementwise
     several consumers is fused into each of them (and kept only while
     something else reads it): recomputing a few flops per element is cheaper
     than a trip through memory and, on the host, one more parallel launch.
-    Runs on tensors, before bufferization.
+    Two exceptions: a producer with several consumers is not recomputed
+    inside a consumer with reduction loops (those stay scalar code, so
+    Mamba's readout sum would evaluate the state update's `exp` again,
+    unvectorized), and a producer whose body reads its own outputs is not
+    fused into a consumer that reads it broadcast over more dimensions
+    (upstream would keep that output under a map that is not injective and
+    update it once per broadcast element). Runs on tensors, before
+    bufferization.
 
     ```mlir
     %s = linalg.generic ins(%x) outs(%e0) { exp ... }   // sigmoid

@@ -41,8 +41,8 @@ struct RecurHostFuseElementwisePass
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     // Upstream's pass fuses single-use producers only; elementwise
-    // producers are cheap enough to recompute in each consumer (the
-    // legality checks of areElementwiseOpsFusable still apply). Except a
+    // producers are cheap enough to recompute in each elementwise consumer
+    // (the legality checks of areElementwiseOpsFusable still apply). Except a
     // producer whose body reads its own outputs (`out + x` on a filled
     // init) into a consumer that reads it broadcast: the fused op keeps
     // that output, indexed by a map that is not injective, and updates it
@@ -51,8 +51,15 @@ struct RecurHostFuseElementwisePass
         patterns, [](OpOperand *fused) {
           auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
           auto consumer = dyn_cast<linalg::GenericOp>(fused->getOwner());
-          if (!producer || !consumer ||
-              consumer.getMatchingIndexingMap(fused).isPermutation())
+          if (!producer || !consumer)
+            return true;
+          // Recomputing a producer that others read too inside a
+          // reduction (a readout sum over the state) would evaluate it
+          // again in scalar reduction code: keep it whole.
+          if (!fused->get().hasOneUse() &&
+              consumer.getNumReductionLoops() > 0)
+            return false;
+          if (consumer.getMatchingIndexingMap(fused).isPermutation())
             return true;
           return llvm::none_of(
               producer.getDpsInitsMutable(), [&](OpOperand &init) {

@@ -12,6 +12,7 @@
 #include "dialects/Recur/IR/RecurOps.h"
 #include "passes/Passes.h"
 
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
 #include "passes/Transforms/TimeSlicing.h"
 
@@ -631,134 +632,203 @@ struct ChunkLinearScan : OpRewritePattern<LinearScanOp> {
   bool fuseCoefficients;
 };
 
-/// A scalar or diagonal h_t = a_t * h_{t-1} + b_t with a wide state, as one
-/// sequential recur.recurrence: h = a_t * h + b_t per step, the stacked
-/// states its step output, the coefficient maps' bodies (coefficientMap)
-/// inlined into its body so that their [T, ...] results are never stored.
-/// On a CPU this moves each input once and each state once; the chunked
-/// scan passes over them twice for parallelism a few cores cannot use on
-/// memory-bound steps (the state's own width is parallel enough).
-struct SequentialWideScan : OpRewritePattern<LinearScanOp> {
-  SequentialWideScan(MLIRContext *context, int64_t minState)
-      : OpRewritePattern(context, /*benefit=*/2), minState(minState) {}
-
-  LogicalResult matchAndRewrite(LinearScanOp op,
-                                PatternRewriter &rewriter) const override {
-    if (op->hasAttr(kChunkLocalAttr))
-      return rewriter.notifyMatchFailure(op, "already chunk-local");
-    Structure structure = op.getStructure();
-    if (structure != Structure::scalar && structure != Structure::diagonal)
-      return rewriter.notifyMatchFailure(op, "not elementwise");
-    auto stateType = cast<RankedTensorType>(op.getLast().getType());
-    int64_t known = 1;
-    for (int64_t d : stateType.getShape())
-      if (!ShapedType::isDynamic(d))
-        known *= d;
-    if (known < minState)
-      return rewriter.notifyMatchFailure(op, "narrow state");
-    int64_t axis = op.getTimeAxis();
-    auto statesType = cast<RankedTensorType>(op.getStates().getType());
-    if (getStepType(statesType, axis) != stateType)
-      return rewriter.notifyMatchFailure(op, "states and state types differ");
-
-    // The recurrence's sequences: each map's inputs once, then the
-    // coefficients and b that no map makes; its captures: the maps'.
-    Location loc = op.getLoc();
-    SmallVector<Value> operands(op.getCoefficients());
-    operands.push_back(op.getB());
-    SmallVector<std::pair<RecurrenceOp, unsigned>> maps;
-    SmallVector<RecurrenceOp> fused;
-    SmallVector<Value> seqs, captures;
-    for (Value operand : operands) {
-      maps.push_back(coefficientMap(operand, axis));
-      RecurrenceOp map = maps.back().first;
-      if (map && !llvm::is_contained(fused, map)) {
-        fused.push_back(map);
-        llvm::append_range(seqs, map.getSequences());
-        llvm::append_range(captures, map.getCaptures());
-      }
-    }
-    for (auto [operand, map] : llvm::zip(operands, maps))
-      if (!map.first)
-        seqs.push_back(operand);
-
-    Value init = op.getInit();
-    if (!init)
-      init = createFilled(rewriter, loc, stepSizes(rewriter, loc, op.getB(), axis),
-                          stateType.getElementType(), 0.0);
-    auto rec = markChunkLocal(RecurrenceOp::create(
-        rewriter, loc, TypeRange{init.getType(), statesType}, ValueRange{init},
-        seqs, captures, op.getSeqLens(), axis, op.getReverse()));
-    SmallVector<Type> argTypes{init.getType()};
-    for (Value seq : seqs)
-      argTypes.push_back(
-          getStepType(cast<RankedTensorType>(seq.getType()), axis));
-    for (Value capture : captures)
-      argTypes.push_back(capture.getType());
-    OpBuilder::InsertionGuard guard(rewriter);
-    Block *body = rewriter.createBlock(&rec.getBody(), {}, argTypes,
-                                       SmallVector<Location>(argTypes.size(), loc));
-    Value h = body->getArgument(0);
-    ArrayRef<BlockArgument> stepArgs =
-        body->getArguments().slice(1, seqs.size());
-    ArrayRef<BlockArgument> captureArgs =
-        body->getArguments().drop_front(1 + seqs.size());
-
-    // Each map's body, once, on the recurrence's step slices and captures.
-    llvm::SmallDenseMap<Operation *, SmallVector<Value>> mapValues;
-    unsigned nextSeq = 0, nextCapture = 0;
-    for (RecurrenceOp map : fused) {
-      IRMapping mapping;
-      Block &mapBody = map.getBody().front();
-      unsigned numSeqs = map.getSequences().size();
-      for (auto [k, arg] : llvm::enumerate(mapBody.getArguments()))
-        mapping.map(arg, k < numSeqs ? Value(stepArgs[nextSeq + k])
-                                     : Value(captureArgs[nextCapture + k -
-                                                         numSeqs]));
-      nextSeq += numSeqs;
-      nextCapture += map.getCaptures().size();
-      for (Operation &inner : mapBody.without_terminator())
-        rewriter.clone(inner, mapping);
-      SmallVector<Value> &values = mapValues[map];
-      for (Value v : cast<YieldOp>(mapBody.getTerminator()).getValues())
-        values.push_back(mapping.lookupOrDefault(v));
-    }
-    SmallVector<Value> steps;
-    for (auto [operand, map] : llvm::zip(operands, maps))
-      steps.push_back(map.first ? mapValues[map.first][map.second]
-                                : Value(stepArgs[nextSeq++]));
-
-    // h = a_t * h + b_t, a_t broadcast over the state's trailing dimensions
-    // (all of them for scalar structure beyond the batch).
-    Value a = steps[0], bt = steps[1];
-    MLIRContext *ctx = rewriter.getContext();
-    unsigned rank = stateType.getRank();
-    unsigned aRank = cast<RankedTensorType>(a.getType()).getRank();
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap aMap = AffineMap::get(rank, /*symbolCount=*/0,
-                                    identity.getResults().take_front(aRank), ctx);
-    Value next =
-        linalg::GenericOp::create(
-            rewriter, loc, stateType, ValueRange{a, h, bt},
-            ValueRange{tensor::EmptyOp::create(
-                rewriter, loc, tensor::getMixedSizes(rewriter, loc, h),
-                stateType.getElementType())},
-            ArrayRef<AffineMap>{aMap, identity, identity, identity},
-            SmallVector<utils::IteratorType>(rank,
-                                             utils::IteratorType::parallel),
-            [&](OpBuilder &b, Location loc, ValueRange args) {
-              Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
-              linalg::YieldOp::create(
-                  b, loc, Value(arith::AddFOp::create(b, loc, prod, args[2])));
-            })
-            .getResult(0);
-    YieldOp::create(rewriter, loc, ValueRange{next, next});
-    rewriter.replaceOp(op, {rec.getResult(1), rec.getResult(0)});
-    return success();
+/// Maps (stateless recurrences over the same time axis, without sequence
+/// lengths) that read the stacked states of `op` as a sequence, and whose
+/// other operands are defined before `op`: their bodies can run in the
+/// sequential recurrence that replaces it, on each step's new state.
+SmallVector<RecurrenceOp> stateConsumers(LinearScanOp op, int64_t axis) {
+  SmallVector<RecurrenceOp> consumers;
+  if (op.getSeqLens())
+    return consumers; // masked steps would feed the maps zeros, not states
+  DominanceInfo dominance;
+  for (Operation *user : op.getStates().getUsers()) {
+    auto map = dyn_cast<RecurrenceOp>(user);
+    if (!map || !map.getInits().empty() || map.getSeqLens() ||
+        static_cast<int64_t>(map.getTimeAxis()) != axis ||
+        map->hasAttr(kChunkLocalAttr) || llvm::is_contained(consumers, map) ||
+        llvm::is_contained(map.getCaptures(), op.getStates()))
+      continue;
+    bool before = llvm::all_of(map->getOperands(), [&](Value v) {
+      return v == op.getStates() || dominance.properlyDominates(v, op);
+    });
+    if (before)
+      consumers.push_back(map);
   }
+  return consumers;
+}
 
-  int64_t minState;
-};
+/// A scalar or diagonal h_t = a_t * h_{t-1} + b_t with a wide state, as one
+/// sequential recur.recurrence (chunk-local) computing h = a_t * h + b_t per
+/// step. The bodies of the maps that make its coefficients
+/// (coefficientMap) and of the maps that read its stacked states
+/// (stateConsumers: Mamba's readout) run inside it, so neither the [T, ...]
+/// coefficients nor (when nothing else reads them) the [T, ...] states are
+/// ever stored. On a CPU this moves each input once and each output once;
+/// the chunked scan passes over them twice for parallelism a few cores
+/// cannot use on memory-bound steps (the state's own width is parallel
+/// enough).
+LogicalResult sequentialWideScan(RewriterBase &rewriter, LinearScanOp op,
+                                 int64_t minState) {
+  if (op->hasAttr(kChunkLocalAttr))
+    return failure();
+  Structure structure = op.getStructure();
+  if (structure != Structure::scalar && structure != Structure::diagonal)
+    return failure();
+  auto stateType = cast<RankedTensorType>(op.getLast().getType());
+  int64_t known = 1;
+  for (int64_t d : stateType.getShape())
+    if (!ShapedType::isDynamic(d))
+      known *= d;
+  if (known < minState)
+    return failure();
+  int64_t axis = op.getTimeAxis();
+  auto statesType = cast<RankedTensorType>(op.getStates().getType());
+  if (getStepType(statesType, axis) != stateType)
+    return failure();
+
+  // The recurrence's sequences: each coefficient map's inputs once, the
+  // coefficients and b that no map makes, each consumer's other inputs;
+  // its captures: the maps' and the consumers'.
+  Location loc = op.getLoc();
+  SmallVector<Value> operands(op.getCoefficients());
+  operands.push_back(op.getB());
+  SmallVector<std::pair<RecurrenceOp, unsigned>> maps;
+  SmallVector<RecurrenceOp> fused;
+  SmallVector<Value> seqs, captures;
+  for (Value operand : operands) {
+    maps.push_back(coefficientMap(operand, axis));
+    RecurrenceOp map = maps.back().first;
+    if (map && !llvm::is_contained(fused, map)) {
+      fused.push_back(map);
+      llvm::append_range(seqs, map.getSequences());
+      llvm::append_range(captures, map.getCaptures());
+    }
+  }
+  for (auto [operand, map] : llvm::zip(operands, maps))
+    if (!map.first)
+      seqs.push_back(operand);
+  SmallVector<RecurrenceOp> consumers = stateConsumers(op, axis);
+  for (RecurrenceOp consumer : consumers) {
+    for (Value seq : consumer.getSequences())
+      if (seq != op.getStates())
+        seqs.push_back(seq);
+    llvm::append_range(captures, consumer.getCaptures());
+  }
+  // The stacked states stay an output while anything else reads them.
+  bool keepStates = llvm::any_of(op.getStates().getUsers(), [&](Operation *u) {
+    return !llvm::is_contained(consumers, u);
+  });
+
+  rewriter.setInsertionPoint(op);
+  Value init = op.getInit();
+  if (!init)
+    init = createFilled(rewriter, loc, stepSizes(rewriter, loc, op.getB(), axis),
+                        stateType.getElementType(), 0.0);
+  SmallVector<Type> resultTypes{init.getType()};
+  if (keepStates)
+    resultTypes.push_back(statesType);
+  for (RecurrenceOp consumer : consumers)
+    llvm::append_range(resultTypes, consumer.getResultTypes());
+  auto rec = markChunkLocal(RecurrenceOp::create(
+      rewriter, loc, resultTypes, ValueRange{init}, seqs, captures,
+      op.getSeqLens(), axis, op.getReverse()));
+  SmallVector<Type> argTypes{init.getType()};
+  for (Value seq : seqs)
+    argTypes.push_back(
+        getStepType(cast<RankedTensorType>(seq.getType()), axis));
+  for (Value capture : captures)
+    argTypes.push_back(capture.getType());
+  OpBuilder::InsertionGuard guard(rewriter);
+  Block *body = rewriter.createBlock(&rec.getBody(), {}, argTypes,
+                                     SmallVector<Location>(argTypes.size(), loc));
+  Value h = body->getArgument(0);
+  ArrayRef<BlockArgument> stepArgs =
+      body->getArguments().slice(1, seqs.size());
+  ArrayRef<BlockArgument> captureArgs =
+      body->getArguments().drop_front(1 + seqs.size());
+  unsigned nextSeq = 0, nextCapture = 0;
+
+  // Clones `map`'s body: its sequences are the next step arguments (or
+  // `states` where it reads op's stacked states), its captures the next
+  // capture arguments. Returns the values it yields.
+  auto inlineMap = [&](RecurrenceOp map, Value states) {
+    IRMapping mapping;
+    Block &mapBody = map.getBody().front();
+    unsigned numSeqs = map.getSequences().size();
+    for (auto [k, arg] : llvm::enumerate(mapBody.getArguments())) {
+      if (k >= numSeqs)
+        mapping.map(arg, captureArgs[nextCapture++]);
+      else if (map.getSequences()[k] == op.getStates())
+        mapping.map(arg, states);
+      else
+        mapping.map(arg, stepArgs[nextSeq++]);
+    }
+    for (Operation &inner : mapBody.without_terminator())
+      rewriter.clone(inner, mapping);
+    SmallVector<Value> values;
+    for (Value v : cast<YieldOp>(mapBody.getTerminator()).getValues())
+      values.push_back(mapping.lookupOrDefault(v));
+    return values;
+  };
+
+  // Each coefficient map's body, once, on the step's slices and captures.
+  llvm::SmallDenseMap<Operation *, SmallVector<Value>> mapValues;
+  for (RecurrenceOp map : fused)
+    mapValues[map] = inlineMap(map, Value());
+  SmallVector<Value> steps;
+  for (auto [operand, map] : llvm::zip(operands, maps))
+    steps.push_back(map.first ? mapValues[map.first][map.second]
+                              : Value(stepArgs[nextSeq++]));
+
+  // h = a_t * h + b_t, a_t broadcast over the state's trailing dimensions
+  // (all of them for scalar structure beyond the batch).
+  Value a = steps[0], bt = steps[1];
+  MLIRContext *ctx = rewriter.getContext();
+  unsigned rank = stateType.getRank();
+  unsigned aRank = cast<RankedTensorType>(a.getType()).getRank();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap aMap = AffineMap::get(rank, /*symbolCount=*/0,
+                                  identity.getResults().take_front(aRank), ctx);
+  Value next =
+      linalg::GenericOp::create(
+          rewriter, loc, stateType, ValueRange{a, h, bt},
+          ValueRange{tensor::EmptyOp::create(
+              rewriter, loc, tensor::getMixedSizes(rewriter, loc, h),
+              stateType.getElementType())},
+          ArrayRef<AffineMap>{aMap, identity, identity, identity},
+          SmallVector<utils::IteratorType>(rank,
+                                           utils::IteratorType::parallel),
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
+            linalg::YieldOp::create(
+                b, loc, Value(arith::AddFOp::create(b, loc, prod, args[2])));
+          })
+          .getResult(0);
+
+  // The consumers' bodies on the new state.
+  SmallVector<Value> yields{next};
+  if (keepStates)
+    yields.push_back(next);
+  for (RecurrenceOp consumer : consumers)
+    llvm::append_range(yields, inlineMap(consumer, next));
+  YieldOp::create(rewriter, loc, yields);
+
+  unsigned result = 1;
+  rewriter.replaceAllUsesWith(op.getLast(), rec.getResult(0));
+  if (keepStates)
+    rewriter.replaceAllUsesWith(op.getStates(), rec.getResult(result++));
+  for (RecurrenceOp consumer : consumers) {
+    unsigned n = consumer->getNumResults();
+    rewriter.replaceOp(consumer, rec.getResults().slice(result, n));
+    result += n;
+  }
+  rewriter.eraseOp(op);
+  // The coefficient maps, now read by nothing.
+  for (RecurrenceOp map : fused)
+    if (map->use_empty())
+      rewriter.eraseOp(map);
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // recur.scan
@@ -905,9 +975,14 @@ struct RecurLowerScansPass
           << static_cast<int64_t>(chunkSize);
       return signalPassFailure();
     }
+    if (sequentialMinState > 0) {
+      SmallVector<LinearScanOp> scans;
+      getOperation()->walk([&](LinearScanOp op) { scans.push_back(op); });
+      IRRewriter rewriter(&getContext());
+      for (LinearScanOp op : scans)
+        (void)sequentialWideScan(rewriter, op, sequentialMinState);
+    }
     RewritePatternSet patterns(&getContext());
-    if (sequentialMinState > 0)
-      patterns.add<SequentialWideScan>(&getContext(), sequentialMinState);
     patterns.add<ChunkLinearScan>(&getContext(), chunkSize, fuseCoefficients);
     patterns.add<ChunkScan>(&getContext(), chunkSize);
     // One visit per op: the chunk-local ops the patterns create are marked

@@ -64,3 +64,32 @@ func.func @reads_own_output(%l: tensor<f32>, %h: tensor<2x3xf32>) -> tensor<2x3x
   } -> tensor<2x3xf32>
   return %r : tensor<2x3xf32>
 }
+
+// A producer read by an elementwise op and by a reduction is fused into
+// the elementwise op only: recomputed inside the reduction it would run in
+// scalar code.
+// CHECK-LABEL: func.func @shared_with_reduction(
+// CHECK:         %[[E:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<4x16xf32>)
+// CHECK:           math.exp
+// CHECK:         linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[E]] : tensor<4x16xf32>)
+// CHECK-NOT:       math.exp
+// CHECK:         return
+func.func @shared_with_reduction(%x: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<4x16xf32>
+  %ex = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x16xf32>) outs(%e0 : tensor<4x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = math.exp %in : f32
+    linalg.yield %v : f32
+  } -> tensor<4x16xf32>
+  %e1 = tensor.empty() : tensor<4xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%e1 : tensor<4xf32>) -> tensor<4xf32>
+  %sum = linalg.generic {indexing_maps = [#map, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+      ins(%ex : tensor<4x16xf32>) outs(%zeros : tensor<4xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %ex, %sum : tensor<4x16xf32>, tensor<4xf32>
+}

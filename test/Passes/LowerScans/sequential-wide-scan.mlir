@@ -3,8 +3,8 @@
 // With sequential-min-state=N, a scalar or diagonal linear scan whose state
 // has at least N statically known elements becomes one sequential
 // recurrence (h = a_t * h + b_t per step) with the maps that make its
-// coefficients inlined into its body; narrower scans and matrix structures
-// are chunked as before. (Execution: differential.test runs half of its
+// coefficients, and the maps that read its stacked states, inlined into its
+// body; narrower scans and matrix structures are chunked as before. (Execution: differential.test runs half of its
 // random modules with sequential-min-state=1; test/E2E compiles every scan
 // family for the host, which uses 128, against numpy.)
 
@@ -77,4 +77,81 @@ func.func @dense(%a: tensor<?x16x16xf32>, %b: tensor<?x16x16xf32>)
   %hs, %hT = recur.linear_scan dense a(%a : tensor<?x16x16xf32>) b(%b : tensor<?x16x16xf32>)
       -> tensor<?x16x16xf32>, tensor<16x16xf32>
   return %hs, %hT : tensor<?x16x16xf32>, tensor<16x16xf32>
+}
+
+// -----
+
+// A map that reads the stacked states (Mamba's readout y_t = sum_n h_t C_t)
+// runs in the recurrence on each new state: its output replaces the
+// stacked states, which nothing else reads and which are no longer made.
+// CHECK-LABEL: func.func @readout(
+// CHECK:         %[[R:.*]]:2 = recur.recurrence init(%arg2 : tensor<16x8xf32>) seq(%arg0, %arg1, %arg3 : tensor<?x16x8xf32>, tensor<?x16x8xf32>, tensor<?x8xf32>) {recur.chunk_local} -> tensor<16x8xf32>, tensor<?x16xf32>
+// CHECK-NEXT:    ^bb0(%[[H:.*]]: tensor<16x8xf32>, %[[A:.*]]: tensor<16x8xf32>, %[[B:.*]]: tensor<16x8xf32>, %[[C:.*]]: tensor<8xf32>):
+// CHECK:           %[[N:.*]] = linalg.generic {{.*}} ins(%[[A]], %[[H]], %[[B]] :
+// CHECK:           %[[Y:.*]] = linalg.generic {{.*}} ins(%[[N]], %[[C]] :
+// CHECK:           recur.yield %[[N]], %[[Y]] : tensor<16x8xf32>, tensor<16xf32>
+// CHECK-NOT:     recur.recurrence
+// CHECK:         return %[[R]]#1, %[[R]]#0
+func.func @readout(%a: tensor<?x16x8xf32>, %b: tensor<?x16x8xf32>, %h0: tensor<16x8xf32>, %c: tensor<?x8xf32>)
+    -> (tensor<?x16xf32>, tensor<16x8xf32>) {
+  %hs, %hT = recur.linear_scan diagonal a(%a : tensor<?x16x8xf32>) b(%b : tensor<?x16x8xf32>)
+      init(%h0 : tensor<16x8xf32>) -> tensor<?x16x8xf32>, tensor<16x8xf32>
+  %ys = recur.recurrence seq(%hs, %c : tensor<?x16x8xf32>, tensor<?x8xf32>) -> tensor<?x16xf32> {
+  ^bb0(%h: tensor<16x8xf32>, %ct: tensor<8xf32>):
+    %zero = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<16xf32>
+    %z = linalg.fill ins(%zero : f32) outs(%e : tensor<16xf32>) -> tensor<16xf32>
+    %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+        ins(%h, %ct : tensor<16x8xf32>, tensor<8xf32>) outs(%z : tensor<16xf32>) {
+    ^bb0(%x: f32, %w: f32, %acc: f32):
+      %m = arith.mulf %x, %w : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    } -> tensor<16xf32>
+    recur.yield %y : tensor<16xf32>
+  }
+  return %ys, %hT : tensor<?x16xf32>, tensor<16x8xf32>
+}
+
+// -----
+
+// The stacked states are also returned: they stay an output, next to the
+// readout's.
+// CHECK-LABEL: func.func @readout_and_states(
+// CHECK:         %[[R:.*]]:3 = recur.recurrence {{.*}} -> tensor<16x8xf32>, tensor<?x16x8xf32>, tensor<?x16x8xf32>
+// CHECK:           recur.yield %[[N:.*]], %[[N]], %{{.*}} :
+// CHECK-NOT:     recur.recurrence
+// CHECK:         return %[[R]]#2, %[[R]]#1
+func.func @readout_and_states(%a: tensor<?x16x8xf32>, %b: tensor<?x16x8xf32>)
+    -> (tensor<?x16x8xf32>, tensor<?x16x8xf32>) {
+  %hs, %hT = recur.linear_scan diagonal a(%a : tensor<?x16x8xf32>) b(%b : tensor<?x16x8xf32>)
+      -> tensor<?x16x8xf32>, tensor<16x8xf32>
+  %ys = recur.recurrence seq(%hs : tensor<?x16x8xf32>) -> tensor<?x16x8xf32> {
+  ^bb0(%h: tensor<16x8xf32>):
+    %t = math.tanh %h : tensor<16x8xf32>
+    recur.yield %t : tensor<16x8xf32>
+  }
+  return %ys, %hs : tensor<?x16x8xf32>, tensor<?x16x8xf32>
+}
+
+// -----
+
+// Under sequence lengths the readout stays a map of its own: inside the
+// recurrence it would see zeros at masked steps, where the map sees the
+// zero states and may compute something else (here tanh(h) + 1).
+// CHECK-LABEL: func.func @readout_masked(
+// CHECK:         %[[R:.*]]:2 = recur.recurrence {{.*}} seq_lens
+// CHECK:         recur.recurrence seq(%[[R]]#1 :
+func.func @readout_masked(%a: tensor<?x4x64xf32>, %b: tensor<?x4x64xf32>, %lens: tensor<4xi32>)
+    -> tensor<?x4x64xf32> {
+  %hs, %hT = recur.linear_scan diagonal a(%a : tensor<?x4x64xf32>) b(%b : tensor<?x4x64xf32>)
+      seq_lens(%lens : tensor<4xi32>) -> tensor<?x4x64xf32>, tensor<4x64xf32>
+  %ys = recur.recurrence seq(%hs : tensor<?x4x64xf32>) -> tensor<?x4x64xf32> {
+  ^bb0(%h: tensor<4x64xf32>):
+    %one = arith.constant dense<1.0> : tensor<4x64xf32>
+    %t = math.tanh %h : tensor<4x64xf32>
+    %y = arith.addf %t, %one : tensor<4x64xf32>
+    recur.yield %y : tensor<4x64xf32>
+  }
+  return %ys : tensor<?x4x64xf32>
 }
