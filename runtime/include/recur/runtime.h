@@ -85,6 +85,9 @@ RECUR_API recur_status recur_tensor_create(recur_dtype dtype, int32_t rank,
 RECUR_API recur_status recur_tensor_wrap(recur_dtype dtype, int32_t rank,
                                          const int64_t *shape, void *data,
                                          size_t byte_size, recur_tensor **out);
+/* Any thread; NULL is ignored. A session's output tensor gives its memory
+ * back to the session for later calls (or frees it once the session is
+ * gone). */
 RECUR_API void recur_tensor_release(recur_tensor *tensor);
 RECUR_API recur_dtype recur_tensor_dtype(const recur_tensor *tensor);
 RECUR_API int32_t recur_tensor_rank(const recur_tensor *tensor);
