@@ -372,9 +372,10 @@ def RecurExplain : Pass<"recur-explain"> {
     ```
 
     (each on one line). With `host-wide-scan=N`, a scalar or diagonal system
-    with at least N known state elements adds `; on the host sequential in
-    time: E state elements >= --host-wide-scan=N` to its WHAT (host targets
-    do not chunk it; see recur-lower-scans' sequential-min-state).
+    (or `recur.linear_scan`) with at least N known state elements adds `; on
+    the host sequential in time: E state elements >= --host-wide-scan=N`
+    inside the parentheses (host targets do not chunk it; see
+    recur-lower-scans' sequential-min-state).
     S is a `recur.linear_scan` structure, N its
     `batch_dims`; WHAT spells the transition (`h_next = a(x_t) * h + b(x_t),
     elementwise` for diagonal, and so on); OP is the first operation, in body

@@ -52,33 +52,36 @@ std::string whatItIs(const LinearSystem &system) {
   return s;
 }
 
-/// Statically known elements of `system`'s states (dynamic sizes count 1).
-int64_t knownStateElements(RecurrenceOp op, const LinearSystem &system) {
-  int64_t known = 0;
-  for (unsigned st : system.states) {
-    int64_t n = 1;
-    for (int64_t d :
-         cast<RankedTensorType>(op.getInits()[st].getType()).getShape())
-      if (!ShapedType::isDynamic(d))
-        n *= d;
-    known += n;
-  }
-  return known;
+/// Statically known elements of `type` (dynamic sizes count 1).
+int64_t knownElements(RankedTensorType type) {
+  int64_t n = 1;
+  for (int64_t d : type.getShape())
+    if (!ShapedType::isDynamic(d))
+      n *= d;
+  return n;
 }
 
-/// How host targets run a scan of `system`: sequentially in time when it
-/// is elementwise and at least `hostWideScan` state elements wide (the
-/// rule of --recur-lower-scans' sequential-min-state).
-std::string hostNote(RecurrenceOp op, const LinearSystem &system,
-                     int64_t hostWideScan) {
-  if (hostWideScan <= 0 || (system.structure != Structure::scalar &&
-                            system.structure != Structure::diagonal))
-    return "";
-  int64_t known = knownStateElements(op, system);
-  if (known < hostWideScan)
+/// How host targets run a scan of `structure` over `known` state elements:
+/// sequentially in time when it is elementwise and at least `hostWideScan`
+/// elements wide (the rule of --recur-lower-scans' sequential-min-state).
+std::string hostNote(Structure structure, int64_t known, int64_t hostWideScan) {
+  if (hostWideScan <= 0 ||
+      (structure != Structure::scalar && structure != Structure::diagonal) ||
+      known < hostWideScan)
     return "";
   return "; on the host sequential in time: " + std::to_string(known) +
          " state elements >= --host-wide-scan=" + std::to_string(hostWideScan);
+}
+std::string hostNote(Structure structure, RankedTensorType state,
+                     int64_t hostWideScan) {
+  return hostNote(structure, knownElements(state), hostWideScan);
+}
+std::string hostNote(RecurrenceOp op, const LinearSystem &system,
+                     int64_t hostWideScan) {
+  int64_t known = 0;
+  for (unsigned st : system.states)
+    known += knownElements(cast<RankedTensorType>(op.getInits()[st].getType()));
+  return hostNote(system.structure, known, hostWideScan);
 }
 
 std::string explainRecurrence(RecurrenceOp op, const NewtonOptions &newton,
@@ -192,7 +195,11 @@ struct RecurExplainPass : recur::impl::RecurExplainBase<RecurExplainPass> {
         msg = "recurrence: linear, structure=" +
               stringifyStructure(scan.getStructure()).str() +
               ", batch_dims=" + std::to_string(scan.getBatchDims()) +
-              ", strategy=scan (already a linear scan)";
+              ", strategy=scan (already a linear scan" +
+              hostNote(scan.getStructure(),
+                       cast<RankedTensorType>(scan.getLast().getType()),
+                       hostWideScan) +
+              ")";
       else
         msg = explainCell(op, newton);
       // A remark at the op's location alone: the report is one line per

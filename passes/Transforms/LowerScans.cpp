@@ -638,12 +638,15 @@ struct ChunkLinearScan : OpRewritePattern<LinearScanOp> {
 /// sequential recurrence that replaces it, on each step's new state.
 SmallVector<RecurrenceOp> stateConsumers(LinearScanOp op, int64_t axis) {
   SmallVector<RecurrenceOp> consumers;
+  // Under sequence lengths a map computes f(0) on a masked step's zero
+  // state, where inside the recurrence its output would be zero.
   if (op.getSeqLens())
-    return consumers; // masked steps would feed the maps zeros, not states
+    return consumers;
   DominanceInfo dominance;
   for (Operation *user : op.getStates().getUsers()) {
     auto map = dyn_cast<RecurrenceOp>(user);
     if (!map || !map.getInits().empty() || map.getSeqLens() ||
+        !isMemoryEffectFree(map) ||
         static_cast<int64_t>(map.getTimeAxis()) != axis ||
         map->hasAttr(kChunkLocalAttr) || llvm::is_contained(consumers, map) ||
         llvm::is_contained(map.getCaptures(), op.getStates()))
@@ -697,6 +700,9 @@ LogicalResult sequentialWideScan(RewriterBase &rewriter, LinearScanOp op,
   SmallVector<Value> seqs, captures;
   for (Value operand : operands) {
     maps.push_back(coefficientMap(operand, axis));
+    // A map with side effects runs once, as it is.
+    if (maps.back().first && !isMemoryEffectFree(maps.back().first))
+      maps.back() = {};
     RecurrenceOp map = maps.back().first;
     if (map && !llvm::is_contained(fused, map)) {
       fused.push_back(map);
@@ -714,6 +720,17 @@ LogicalResult sequentialWideScan(RewriterBase &rewriter, LinearScanOp op,
         seqs.push_back(seq);
     llvm::append_range(captures, consumer.getCaptures());
   }
+  // Under sequence lengths every step slice needs the batch dimension
+  // first (a scalar scan's `a` without batch_dims has none): chunked then.
+  if (op.getSeqLens())
+    for (Value seq : seqs) {
+      RankedTensorType step =
+          getStepType(cast<RankedTensorType>(seq.getType()), axis);
+      if (step.getRank() == 0 ||
+          (!step.isDynamicDim(0) && !stateType.isDynamicDim(0) &&
+           step.getDimSize(0) != stateType.getDimSize(0)))
+        return failure();
+    }
   // The stacked states stay an output while anything else reads them.
   bool keepStates = llvm::any_of(op.getStates().getUsers(), [&](Operation *u) {
     return !llvm::is_contained(consumers, u);
@@ -978,9 +995,17 @@ struct RecurLowerScansPass
     if (sequentialMinState > 0) {
       SmallVector<LinearScanOp> scans;
       getOperation()->walk([&](LinearScanOp op) { scans.push_back(op); });
-      IRRewriter rewriter(&getContext());
+      // A rewrite erases the maps it inlines, and the scans inside them.
+      struct ErasedOps : RewriterBase::Listener {
+        llvm::DenseSet<Operation *> erased;
+        void notifyOperationErased(Operation *op) override {
+          erased.insert(op);
+        }
+      } listener;
+      IRRewriter rewriter(&getContext(), &listener);
       for (LinearScanOp op : scans)
-        (void)sequentialWideScan(rewriter, op, sequentialMinState);
+        if (!listener.erased.contains(op))
+          (void)sequentialWideScan(rewriter, op, sequentialMinState);
     }
     RewritePatternSet patterns(&getContext());
     patterns.add<ChunkLinearScan>(&getContext(), chunkSize, fuseCoefficients);

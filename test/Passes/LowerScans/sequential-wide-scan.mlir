@@ -155,3 +155,40 @@ func.func @readout_masked(%a: tensor<?x4x64xf32>, %b: tensor<?x4x64xf32>, %lens:
   }
   return %ys : tensor<?x4x64xf32>
 }
+
+// -----
+
+// Under sequence lengths every step slice of the recurrence needs the batch
+// first: a scalar `a` without batch_dims has a rank-0 step, so the scan is
+// chunked instead.
+// CHECK-LABEL: func.func @scalar_masked_no_batch(
+// CHECK:         scf.forall
+// CHECK-NOT:     recur.recurrence init({{.*}}) seq(%arg0, %arg1
+func.func @scalar_masked_no_batch(%a: tensor<?xf32>, %b: tensor<?x4x64xf32>, %lens: tensor<4xi32>)
+    -> (tensor<?x4x64xf32>, tensor<4x64xf32>) {
+  %hs, %hT = recur.linear_scan scalar a(%a : tensor<?xf32>) b(%b : tensor<?x4x64xf32>)
+      seq_lens(%lens : tensor<4xi32>) -> tensor<?x4x64xf32>, tensor<4x64xf32>
+  return %hs, %hT : tensor<?x4x64xf32>, tensor<4x64xf32>
+}
+
+// -----
+
+// A consumer map with a scan of its own inside is inlined with it; the
+// inner scan, erased with the map, is not visited again (it was collected
+// before the rewrite). It is narrow, so it stays a scan, chunked per step.
+// CHECK-LABEL: func.func @nested_scan_in_consumer(
+// CHECK:         recur.recurrence init(%arg2 : tensor<16x8xf32>) seq(%arg0, %arg1 :
+// CHECK:           recur.linear_scan diagonal
+// CHECK:           recur.yield
+// CHECK-NOT:     recur.recurrence
+func.func @nested_scan_in_consumer(%a: tensor<?x16x8xf32>, %b: tensor<?x16x8xf32>, %h0: tensor<16x8xf32>)
+    -> (tensor<?x8xf32>, tensor<16x8xf32>) {
+  %hs, %hT = recur.linear_scan diagonal a(%a : tensor<?x16x8xf32>) b(%b : tensor<?x16x8xf32>)
+      init(%h0 : tensor<16x8xf32>) -> tensor<?x16x8xf32>, tensor<16x8xf32>
+  %ys = recur.recurrence seq(%hs : tensor<?x16x8xf32>) -> tensor<?x8xf32> {
+  ^bb0(%h: tensor<16x8xf32>):
+    %s, %l = recur.linear_scan diagonal a(%h : tensor<16x8xf32>) b(%h : tensor<16x8xf32>) -> tensor<16x8xf32>, tensor<8xf32>
+    recur.yield %l : tensor<8xf32>
+  }
+  return %ys, %hT : tensor<?x8xf32>, tensor<16x8xf32>
+}
