@@ -806,19 +806,19 @@ LogicalResult sequentialWideScan(RewriterBase &rewriter, LinearScanOp op,
   AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
   AffineMap aMap = AffineMap::get(rank, /*symbolCount=*/0,
                                   identity.getResults().take_front(aRank), ctx);
+  // Into h itself, read as the generic's output (an output the body does
+  // not read is canonicalized into a new buffer): the state is updated in
+  // place, and a step output that is the same value is copied out of it.
   Value next =
       linalg::GenericOp::create(
-          rewriter, loc, stateType, ValueRange{a, h, bt},
-          ValueRange{tensor::EmptyOp::create(
-              rewriter, loc, tensor::getMixedSizes(rewriter, loc, h),
-              stateType.getElementType())},
-          ArrayRef<AffineMap>{aMap, identity, identity, identity},
+          rewriter, loc, stateType, ValueRange{a, bt}, ValueRange{h},
+          ArrayRef<AffineMap>{aMap, identity, identity},
           SmallVector<utils::IteratorType>(rank,
                                            utils::IteratorType::parallel),
           [&](OpBuilder &b, Location loc, ValueRange args) {
-            Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
+            Value prod = arith::MulFOp::create(b, loc, args[0], args[2]);
             linalg::YieldOp::create(
-                b, loc, Value(arith::AddFOp::create(b, loc, prod, args[2])));
+                b, loc, Value(arith::AddFOp::create(b, loc, prod, args[1])));
           })
           .getResult(0);
 

@@ -16,9 +16,10 @@
 // CHECK-NEXT:    ^bb0(%[[H:.*]]: tensor<?x256xf32>, %[[Z:.*]]: tensor<?x256xf32>, %[[C:.*]]: tensor<?x256xf32>):
 // CHECK:           %[[A:.*]] = arith.negf %[[Z]]
 // CHECK:           %[[B:.*]] = arith.mulf %[[A]], %[[C]]
-// CHECK:           %[[N:.*]] = linalg.generic {{.*}} ins(%[[A]], %[[H]], %[[B]] :
-// CHECK:             arith.mulf
-// CHECK:             arith.addf
+// CHECK:           %[[N:.*]] = linalg.generic {{.*}} ins(%[[A]], %[[B]] : {{.*}}) outs(%[[H]] :
+// CHECK:           ^bb0(%[[EA:.*]]: f32, %[[EB:.*]]: f32, %[[EH:.*]]: f32):
+// CHECK:             %[[P:.*]] = arith.mulf %[[EA]], %[[EH]]
+// CHECK:             arith.addf %[[P]], %[[EB]]
 // CHECK:           recur.yield %[[N]], %[[N]]
 // CHECK-NOT:     recur.recurrence
 // CHECK:         return %[[R]]#1, %[[R]]#0
@@ -44,7 +45,7 @@ func.func @mingru(%z: tensor<?x?x256xf32>, %c: tensor<?x?x256xf32>, %h0: tensor<
 // CHECK:         %[[ZERO:.*]] = linalg.fill
 // CHECK:         recur.recurrence init(%[[ZERO]] : tensor<4x64xf32>) seq(%arg0, %arg1 : tensor<?x4xf32>, tensor<?x4x64xf32>) seq_lens(%arg2 : tensor<4xi32>) {recur.chunk_local, reverse}
 // CHECK-NEXT:    ^bb0(%[[H:.*]]: tensor<4x64xf32>, %[[A:.*]]: tensor<4xf32>, %[[B:.*]]: tensor<4x64xf32>):
-// CHECK:           linalg.generic {{.*}} ins(%[[A]], %[[H]], %[[B]] : tensor<4xf32>, tensor<4x64xf32>, tensor<4x64xf32>)
+// CHECK:           linalg.generic {{.*}} ins(%[[A]], %[[B]] : tensor<4xf32>, tensor<4x64xf32>) outs(%[[H]] : tensor<4x64xf32>)
 func.func @scalar(%a: tensor<?x4xf32>, %b: tensor<?x4x64xf32>, %lens: tensor<4xi32>)
     -> (tensor<?x4x64xf32>, tensor<4x64xf32>) {
   %hs, %hT = recur.linear_scan scalar a(%a : tensor<?x4xf32>) b(%b : tensor<?x4x64xf32>)
@@ -87,7 +88,7 @@ func.func @dense(%a: tensor<?x16x16xf32>, %b: tensor<?x16x16xf32>)
 // CHECK-LABEL: func.func @readout(
 // CHECK:         %[[R:.*]]:2 = recur.recurrence init(%arg2 : tensor<16x8xf32>) seq(%arg0, %arg1, %arg3 : tensor<?x16x8xf32>, tensor<?x16x8xf32>, tensor<?x8xf32>) {recur.chunk_local} -> tensor<16x8xf32>, tensor<?x16xf32>
 // CHECK-NEXT:    ^bb0(%[[H:.*]]: tensor<16x8xf32>, %[[A:.*]]: tensor<16x8xf32>, %[[B:.*]]: tensor<16x8xf32>, %[[C:.*]]: tensor<8xf32>):
-// CHECK:           %[[N:.*]] = linalg.generic {{.*}} ins(%[[A]], %[[H]], %[[B]] :
+// CHECK:           %[[N:.*]] = linalg.generic {{.*}} ins(%[[A]], %[[B]] : {{.*}}) outs(%[[H]] :
 // CHECK:           %[[Y:.*]] = linalg.generic {{.*}} ins(%[[N]], %[[C]] :
 // CHECK:           recur.yield %[[N]], %[[Y]] : tensor<16x8xf32>, tensor<16xf32>
 // CHECK-NOT:     recur.recurrence
