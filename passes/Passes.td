@@ -311,14 +311,17 @@ def RecurLowerScans : Pass<"recur-lower-scans"> {
     With `sequential-min-state=N` (N > 0), a scalar or diagonal linear scan
     whose state has at least N elements that the types know (dynamic
     dimensions count as 1) is not chunked but becomes one sequential
-    `recur.recurrence` (marked chunk-local), `h = a_t * h + b_t` per step,
-    with the maps that make its coefficients (as above, but with or
-    without an init) computed inside its body, and so are the maps that
-    read its stacked states (a readout such as Mamba's `y_t = sum_n h_t
-    C_t`; not under `seq_lens`, and only maps whose other operands are
-    defined before the scan): each input is read once and each output
-    written once, where a chunked scan passes over the data twice, and the
-    [T, ...] states are not stored unless something else reads them. A CPU with a few cores gains nothing from splitting the time
+    `recur.recurrence` (marked chunk-local) that computes `h = a_t * h +
+    b_t` into its state in place each step. The maps that make its
+    coefficients (as above, but with or without an init) run inside its
+    body, and so do the maps that read its stacked states (a readout such
+    as Mamba's `y_t = sum_n h_t C_t`; not under `seq_lens`, and only maps
+    whose other operands are defined before the scan). Each input is read
+    once and each output written once, where a chunked scan passes over the
+    data twice, and the [T, ...] states are not stored unless something
+    else reads them. Maps with side effects are left as they are; under
+    `seq_lens`, a scan with a step slice that has no batch dimension stays
+    chunked. A CPU with a few cores gains nothing from splitting the time
     axis of a wide state (recur-compile's host targets use N = 128).
 
     ```mlir
