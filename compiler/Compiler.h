@@ -40,7 +40,7 @@ struct CompileOptions {
   /// Host targets: state elements from which a diagonal or scalar linear
   /// scan runs sequentially in time with its coefficient maps fused, instead
   /// of in chunks (0: always chunks).
-  int64_t hostWideScan = 128;
+  int64_t hostWideScan = 32;
   Strategy strategy = Strategy::Auto;
   EmitStage emit = EmitStage::Module;
   /// The Newton strategy's settings (force, parallelism and report are set

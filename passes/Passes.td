@@ -322,7 +322,7 @@ def RecurLowerScans : Pass<"recur-lower-scans"> {
     else reads them. Maps with side effects are left as they are; under
     `seq_lens`, a scan with a step slice that has no batch dimension stays
     chunked. A CPU with a few cores gains nothing from splitting the time
-    axis of a wide state (recur-compile's host targets use N = 128).
+    axis of a memory-bound scan (recur-compile's host targets use N = 32).
 
     ```mlir
     %hs, %hT = recur.linear_scan diagonal a(%a) b(%b) init(%h0) ...

@@ -103,8 +103,8 @@ def write_family(case):
     if linear:
         # auto also sends scalar and diagonal scans of any width down the
         # host's sequential path (--host-wide-scan=1); scan keeps them
-        # chunked.
-        strategies += [("scan", " --chunk-size=2", "scan"),
+        # chunked whatever the default width (--host-wide-scan=0).
+        strategies += [("scan", " --chunk-size=2 --host-wide-scan=0", "scan"),
                        ("auto", " --host-wide-scan=1", "auto")]
     runs = []
     for strategy, extra, tag in strategies:
@@ -134,9 +134,10 @@ def mingru_dynamic():
     # which the default work threshold skips at these sizes; "wide": the
     # host's sequential path for the scan (--host-wide-scan=1).
     for strategy, extra, tag in [("sequential", "", "seq"),
-                                 ("scan", " --chunk-size=8", "scan"),
-                                 ("scan", " --chunk-size=8 --min-parallel-work=0",
-                                  "pool"),
+                                 ("scan", " --chunk-size=8 --host-wide-scan=0",
+                                  "scan"),
+                                 ("scan", " --chunk-size=8 --min-parallel-work=0"
+                                  " --host-wide-scan=0", "pool"),
                                  ("scan", " --host-wide-scan=1", "wide")]:
         runs.append(f"# RUN: recur-compile %S/Inputs/{name}.mlir "
                     f"--strategy={strategy}{extra} --target=host,sim,cuda "

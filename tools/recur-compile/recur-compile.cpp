@@ -72,7 +72,7 @@ static cl::opt<int64_t> gpuWideScan(
              "time) instead of a block-level scan per element"),
     cl::cat(category));
 static cl::opt<int64_t> hostWideScan(
-    "host-wide-scan", cl::init(128),
+    "host-wide-scan", cl::init(32),
     cl::desc("Host targets: state elements from which a diagonal or scalar "
              "linear scan runs sequentially in time, its coefficients "
              "computed in the same loop, instead of in parallel chunks "
