@@ -686,8 +686,6 @@ LogicalResult sequentialWideScan(RewriterBase &rewriter, LinearScanOp op,
     return failure();
   int64_t axis = op.getTimeAxis();
   auto statesType = cast<RankedTensorType>(op.getStates().getType());
-  if (getStepType(statesType, axis) != stateType)
-    return failure();
 
   // The recurrence's sequences: each coefficient map's inputs once, the
   // coefficients and b that no map makes, each consumer's other inputs;
@@ -738,9 +736,14 @@ LogicalResult sequentialWideScan(RewriterBase &rewriter, LinearScanOp op,
 
   rewriter.setInsertionPoint(op);
   Value init = op.getInit();
-  if (!init)
+  if (!init) {
     init = createFilled(rewriter, loc, stepSizes(rewriter, loc, op.getB(), axis),
                         stateType.getElementType(), 0.0);
+    // The state's own type (folded sizes may have made the fill's more
+    // static): the body yields values of that type.
+    if (init.getType() != stateType)
+      init = tensor::CastOp::create(rewriter, loc, stateType, init);
+  }
   SmallVector<Type> resultTypes{init.getType()};
   if (keepStates)
     resultTypes.push_back(statesType);
