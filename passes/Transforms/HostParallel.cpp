@@ -237,8 +237,13 @@ bool Outliner::outline(scf::ParallelOp loop) {
   // each work item, over tiles of up to kInnerTile iterations (the whole
   // dimension when it is short): the linear index is taken apart once per
   // tile instead of once per element, and the inner loop is one LLVM can
-  // vectorize.
+  // vectorize. A tile holds at most kTileWork estimated operations: a body
+  // that is a loop itself (a matmul's register tile over its reduction) is
+  // worth a work item on its own, and tiling it would leave a matrix-vector
+  // product's column tiles, all in one row, to a single thread.
   constexpr int64_t kInnerTile = 256;
+  constexpr int64_t kTileWork = 4096;
+  int64_t perIteration = std::max<int64_t>(1, estimateWork(*loop.getBody()));
   std::optional<int64_t> innerCount;
   int64_t tile = 0; // 0: the innermost dimension is not tiled
   if (rank >= 2) {
@@ -249,10 +254,12 @@ bool Outliner::outline(scf::ParallelOp loop) {
       tile = kInnerTile;
     else if (*innerCount > 1)
       tile = *innerCount <= 2 * kInnerTile ? *innerCount : kInnerTile;
+    tile = std::min(tile, kTileWork / perIteration);
+    if (tile < 2)
+      tile = 0;
   }
 
   // Below this many iterations the pool's overhead outweighs the work.
-  int64_t perIteration = std::max<int64_t>(1, estimateWork(*loop.getBody()));
   if (tile)
     perIteration = std::min(kWorkCap, perIteration * tile);
   int64_t minIterations = llvm::divideCeil(minParallelWork, perIteration);

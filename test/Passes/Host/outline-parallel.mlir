@@ -289,3 +289,58 @@ func.func @wide_rows(%buf: memref<4x1000xf32>) {
   }
   return
 }
+
+// -----
+
+// A body that is a loop itself is worth a work item of its own: a tile
+// holds at most 4096 estimated operations. A body of 300 iterations of two
+// operations (about 600) goes in tiles of 6: 2 rows x ceil(16 / 6) = 6
+// work items, the last tile of a row stopping at 16. One of 2000 iterations
+// is not tiled at all: 32 work items. (A matrix-vector product's column
+// tiles, all in one row, then spread over the threads.)
+// CHECK-LABEL: func.func @loop_bodies(
+// CHECK:         %[[C6:.*]] = arith.constant 6 : index
+// CHECK:         call @__recur_par_launch_0(%[[C6]], %{{.*}})
+// CHECK:         %[[C32:.*]] = arith.constant 32 : index
+// CHECK:         call @__recur_par_launch_1(%[[C32]], %{{.*}})
+// CHECK:       func.func private @__recur_par_body_0(
+// CHECK-DAG:     %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG:     %[[T6:.*]] = arith.constant 6 : index
+// CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// CHECK:         scf.for %[[K:.*]] =
+// CHECK:           %[[KJ:.*]] = arith.remui %[[K]], %[[C3]]
+// CHECK:           arith.divui %[[K]], %[[C3]]
+// CHECK:           %[[FIRST:.*]] = arith.muli %[[KJ]], %[[T6]]
+// CHECK:           %[[NEXT:.*]] = arith.addi %[[FIRST]], %[[T6]]
+// CHECK:           %[[LAST:.*]] = arith.minui %[[NEXT]], %[[C16]]
+// CHECK:           scf.for %{{.*}} = %[[FIRST]] to %[[LAST]]
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %{{.*}}
+// CHECK:       func.func private @__recur_par_body_1(
+// CHECK:         scf.for %[[K:.*]] =
+// CHECK:           arith.remui %[[K]], %{{.*}}
+// CHECK:           arith.divui %[[K]], %{{.*}}
+// CHECK-NEXT:      scf.for %{{.*}} = %{{.*}} to %{{.*}}
+// CHECK-NOT:         scf.for
+// CHECK:             memref.store
+func.func @loop_bodies(%buf: memref<2x16xf32>, %big: memref<2x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c16 = arith.constant 16 : index
+  %c300 = arith.constant 300 : index
+  %c2000 = arith.constant 2000 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c2, %c16) step (%c1, %c1) {
+    scf.for %k = %c0 to %c300 step %c1 {
+      memref.store %zero, %buf[%i, %j] : memref<2x16xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c2, %c16) step (%c1, %c1) {
+    scf.for %k = %c0 to %c2000 step %c1 {
+      memref.store %zero, %big[%i, %j] : memref<2x16xf32>
+    }
+    scf.reduce
+  }
+  return
+}
