@@ -47,7 +47,7 @@ ThreadPool::ThreadPool(int numThreads) {
   workers.reserve(static_cast<size_t>(numWorkers));
   try {
     for (int i = 0; i < numWorkers; ++i)
-      workers.emplace_back([this] { workerLoop(); });
+      workers.emplace_back([this, i] { workerLoop(i); });
   } catch (...) {
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -70,21 +70,31 @@ ThreadPool::~ThreadPool() {
     t.join();
 }
 
-void ThreadPool::runChunks(Job &job) {
+void ThreadPool::runChunks(Job &job, int home) {
   InBodyScope scope;
-  for (;;) {
-    int64_t c = job.nextChunk.fetch_add(1, std::memory_order_relaxed);
-    if (c >= job.numChunks)
-      return;
-    int64_t begin = c * job.chunkSize;
-    int64_t end = std::min(job.n, begin + job.chunkSize);
-    job.body(job.data, begin, end);
+  for (int k = 0; k < job.numBlocks; ++k) {
+    Block &block = job.blocks[(home + k) % job.numBlocks];
+    for (;;) {
+      int64_t c = block.next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= block.end)
+        break;
+      int64_t begin = c * job.chunkSize;
+      int64_t end = std::min(job.n, begin + job.chunkSize);
+      job.body(job.data, begin, end);
+    }
   }
+}
+
+bool ThreadPool::hasChunks(const Job &job) {
+  for (int b = 0; b < job.numBlocks; ++b)
+    if (job.blocks[b].next.load(std::memory_order_relaxed) < job.blocks[b].end)
+      return true;
+  return false;
 }
 
 ThreadPool::Job *ThreadPool::findJob() {
   for (Job *j = jobs; j; j = j->next)
-    if (j->nextChunk.load(std::memory_order_relaxed) < j->numChunks)
+    if (hasChunks(*j))
       return j;
   return nullptr;
 }
@@ -102,7 +112,7 @@ void ThreadPool::unlink(Job &job) {
   job.listed = false;
 }
 
-void ThreadPool::workerLoop() {
+void ThreadPool::workerLoop(int index) {
   uint64_t seen = generation.load(std::memory_order_acquire);
   for (;;) {
     // Watch for a new job a while before sleeping on the condition.
@@ -121,7 +131,7 @@ void ThreadPool::workerLoop() {
     // owner unlinks it, then waits until no worker is attached.
     job->attached.fetch_add(1, std::memory_order_relaxed);
     lock.unlock();
-    runChunks(*job);
+    runChunks(*job, (index + 1) % job->numBlocks);
     // The last access to the job: its owner may return once this is 0.
     if (job->attached.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> relock(mutex);
@@ -152,6 +162,14 @@ void ThreadPool::parallelFor(int64_t n, recur_host_parallel_body body,
   int64_t chunks = std::min(n, maxChunks);
   job.chunkSize = (n + chunks - 1) / chunks;
   job.numChunks = (n + job.chunkSize - 1) / job.chunkSize;
+  // Block b holds chunks [b * numChunks / numBlocks, (b + 1) * ...).
+  job.numBlocks = static_cast<int>(
+      std::min<int64_t>({numThreads(), kMaxBlocks, job.numChunks}));
+  for (int b = 0; b < job.numBlocks; ++b) {
+    job.blocks[b].next.store(b * job.numChunks / job.numBlocks,
+                             std::memory_order_relaxed);
+    job.blocks[b].end = (b + 1) * job.numChunks / job.numBlocks;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex);
     job.next = jobs;
@@ -170,7 +188,7 @@ void ThreadPool::parallelFor(int64_t n, recur_host_parallel_body body,
     for (int64_t i = 0; i < wake; ++i)
       workAvailable.notify_one();
 
-  runChunks(job);
+  runChunks(job, 0);
 
   // Every chunk is claimed; no worker attaches once the job is unlinked.
   // Wait for the ones still running theirs: watching first, then asleep.

@@ -2,7 +2,12 @@
 //
 // A fixed pool that runs parallel_for loops (host_abi.h): [0, n) is split
 // into a few chunks per thread, the calling thread takes chunks too, and the
-// call returns when every chunk has run. Several threads may run loops on one
+// call returns when every chunk has run. The chunks are dealt out in one
+// contiguous block per thread, the same block to the same thread in every
+// loop of the same size (the caller the first, worker i the (i+1)-th): a
+// recurrence runs the same loop every step, and each core then finds its
+// slice of the weights in its own cache. A thread that finishes its block
+// takes chunks from the others'. Several threads may run loops on one
 // pool at once (sessions sharing a device); a loop started from inside a
 // loop body runs inline. A loop allocates nothing: its bookkeeping lives on
 // the caller's stack.
@@ -47,13 +52,25 @@ public:
   static bool inBody();
 
 private:
+  /// Most blocks a job is dealt in; with more threads than this, threads
+  /// share home blocks.
+  static constexpr int kMaxBlocks = 32;
+
+  /// A thread's share of a job's chunks, [next, end) still to claim. One
+  /// cache line each: threads claim from their own without contention.
+  struct alignas(64) Block {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
+
   struct Job {
     recur_host_parallel_body body;
     void *data;
     int64_t n;
     int64_t chunkSize;
     int64_t numChunks;
-    std::atomic<int64_t> nextChunk{0};
+    int numBlocks;
+    Block blocks[kMaxBlocks];
     /// Workers running chunks: incremented under mutex while the job is
     /// listed, decremented without it (the last access to the job).
     std::atomic<int> attached{0};
@@ -61,8 +78,11 @@ private:
     Job *prev = nullptr, *next = nullptr; // guarded by mutex
   };
 
-  static void runChunks(Job &job);
-  void workerLoop();
+  /// Claims and runs chunks, from block `home` first, until none is left.
+  static void runChunks(Job &job, int home);
+  void workerLoop(int index);
+  /// Whether some block of `job` has a chunk left to claim.
+  static bool hasChunks(const Job &job);
   /// A listed job with chunks left, or null. Requires mutex.
   Job *findJob();
   void unlink(Job &job);

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -135,6 +136,56 @@ TEST(ThreadPoolTest, ConcurrentCallersShareThePool) {
   for (std::thread &t : threads)
     t.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+namespace {
+/// Records which thread ran each index, each index taking ~20 us.
+struct Owners {
+  std::vector<std::thread::id> owner;
+  explicit Owners(size_t n) : owner(n) {}
+};
+
+void ownerBody(void *data, int64_t begin, int64_t end) {
+  auto *o = static_cast<Owners *>(data);
+  for (int64_t i = begin; i < end; ++i) {
+    o->owner[static_cast<size_t>(i)] = std::this_thread::get_id();
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  }
+}
+} // namespace
+
+// The chunks go out in one block per thread, the caller's first: a worker
+// starts on the second half of a 2-thread loop and the caller on the
+// first, in every loop, so that a recurrence's per-step loop finds each
+// core's slice of its data in that core's cache. A worker takes from the
+// caller's half only once its own is done, which with equal chunks it
+// rarely is first (it starts later). Counted over many loops so that a
+// worker woken late (a loaded machine) does not fail the test; with chunks
+// claimed in one shared order, the worker's share would be interleaved
+// with the caller's in nearly every loop.
+TEST(ThreadPoolTest, EachThreadStartsOnItsOwnBlock) {
+  ThreadPool pool(2);
+  constexpr int64_t n = 64;
+  int withWorker = 0, workerInSecondHalf = 0;
+  for (int loop = 0; loop < 50; ++loop) {
+    Owners o(n);
+    pool.parallelFor(n, ownerBody, &o);
+    std::thread::id caller = std::this_thread::get_id();
+    bool worker = false, onlySecondHalf = true;
+    for (int64_t i = 0; i < n; ++i) {
+      if (o.owner[static_cast<size_t>(i)] == caller)
+        continue;
+      worker = true;
+      onlySecondHalf = onlySecondHalf && i >= n / 2;
+    }
+    withWorker += worker;
+    workerInSecondHalf += worker && onlySecondHalf;
+  }
+  EXPECT_GE(2 * workerInSecondHalf, withWorker)
+      << workerInSecondHalf << " of " << withWorker
+      << " loops in which the worker ran chunks";
 }
 
 TEST(ThreadPoolTest, CreateAndDestroyRepeatedly) {
