@@ -15,6 +15,9 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -35,10 +38,163 @@ namespace {
 // --recur-host-fuse-elementwise
 //===----------------------------------------------------------------------===//
 
+/// Whether `value` is a linalg.fill of zero (+0.0 or -0.0) with one use.
+bool isSingleUseZeroFill(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  if (!fill || !value.hasOneUse())
+    return false;
+  FloatAttr constant;
+  return matchPattern(fill.value(), m_Constant(&constant)) &&
+         constant.getValue().isZero();
+}
+
+/// `elementwise(X + rest)` where X = matmul(A, B) on a zero fill, read by
+/// nothing else, becomes `matmul(A, B)` accumulating into
+/// `elementwise(rest)`: the bias (and an input projection's slice) starts
+/// the sum instead of being added to it in one more pass over the output,
+/// and the fill goes. `rest` is what the body adds to X through a chain of
+/// addf up to the yield, the same additions in the same order without X:
+/// the result differs from the original by reassociating the sum (X's
+/// terms are now added to rest instead of rest to them), within a few
+/// units in the last place of the largest term.
+struct FoldAddIntoMatmul : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || op.getNumDpsInits() != 1 ||
+        op.getNumReductionLoops() != 0 ||
+        !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
+        op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)))
+      return failure();
+    Block &body = op.getRegion().front();
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      auto matmul = input->get().getDefiningOp<linalg::MatmulOp>();
+      if (!matmul || !input->get().hasOneUse() ||
+          input->get().getType() != op.getResult(0).getType() ||
+          !op.getMatchingIndexingMap(input).isIdentity() ||
+          !matmul.hasPureTensorSemantics() ||
+          !isSingleUseZeroFill(matmul.getDpsInitOperand(0)->get()) ||
+          // The default (identity) maps: C[m, n] += A[m, k] * B[k, n].
+          matmul.hasUserDefinedMaps())
+        continue;
+      BlockArgument arg = op.getMatchingBlockArgument(input);
+      if (!arg.hasOneUse())
+        continue;
+      auto add = dyn_cast<arith::AddFOp>(*arg.user_begin());
+      if (!add)
+        continue;
+      // The chain from `add` to the yield: addfs, each used once.
+      Operation *link = add;
+      while (link->hasOneUse() && isa<arith::AddFOp>(*link->user_begin()))
+        link = *link->user_begin();
+      auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+      if (!link->hasOneUse() || *link->user_begin() != yield)
+        continue;
+      Value other = add.getLhs() == arg ? add.getRhs() : add.getLhs();
+      if (other == arg)
+        continue; // X + X
+      return rewrite(op, input, matmul, add, other, rewriter);
+    }
+    return failure();
+  }
+
+  LogicalResult rewrite(linalg::GenericOp op, OpOperand *input,
+                        linalg::MatmulOp matmul, arith::AddFOp add,
+                        Value other, PatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    // rest: the same generic without X, `X + other` replaced by `other`.
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *operand : op.getDpsInputOperands()) {
+      if (operand == input)
+        continue;
+      inputs.push_back(operand->get());
+      maps.push_back(op.getMatchingIndexingMap(operand));
+    }
+    maps.push_back(op.getMatchingIndexingMap(op.getDpsInitOperand(0)));
+    auto rest = linalg::GenericOp::create(
+        rewriter, loc, op.getResultTypes(), inputs,
+        ValueRange{op.getDpsInitOperand(0)->get()}, maps,
+        op.getIteratorTypesArray());
+    IRMapping map;
+    Block &oldBody = op.getRegion().front();
+    SmallVector<Type> argTypes;
+    SmallVector<Location> argLocs;
+    for (BlockArgument arg : oldBody.getArguments()) {
+      if (arg.getArgNumber() == op.getMatchingBlockArgument(input).getArgNumber())
+        continue;
+      argTypes.push_back(arg.getType());
+      argLocs.push_back(arg.getLoc());
+    }
+    Block *newBody = rewriter.createBlock(&rest.getRegion(), {}, argTypes,
+                                          argLocs);
+    unsigned next = 0;
+    for (BlockArgument arg : oldBody.getArguments())
+      if (arg != op.getMatchingBlockArgument(input))
+        map.map(arg, newBody->getArgument(next++));
+    rewriter.setInsertionPointToStart(newBody);
+    for (Operation &bodyOp : oldBody) {
+      if (&bodyOp == add.getOperation()) {
+        map.map(add.getResult(), map.lookupOrDefault(other));
+        continue;
+      }
+      rewriter.clone(bodyOp, map);
+    }
+    rewriter.setInsertionPoint(op);
+    auto accumulate = linalg::MatmulOp::create(
+        rewriter, loc, op.getResultTypes(), matmul.getDpsInputs(),
+        ValueRange{rest.getResult(0)});
+    rewriter.replaceOp(op, accumulate.getResults());
+    rewriter.eraseOp(matmul);
+    return success();
+  }
+};
+
+/// `tensor.splat %x[dims]` as `linalg.fill %x` of a `tensor.empty`, which
+/// elementwise fusion folds into its readers' bodies (a sigmoid's 1.0 is
+/// otherwise written out in full every step).
+struct SplatAsFill : OpRewritePattern<tensor::SplatOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tensor::SplatOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = op.getType();
+    auto empty = tensor::EmptyOp::create(rewriter, op.getLoc(), type,
+                                         op.getDynamicSizes());
+    rewriter.replaceOpWithNewOp<linalg::FillOp>(op, op.getInput(),
+                                                empty.getResult());
+    return success();
+  }
+};
+
+/// linalg.broadcast as the generic it is, which elementwise fusion then
+/// fuses into its readers (a bias broadcast to every row is otherwise
+/// written out in full).
+struct GeneralizeBroadcast : OpRewritePattern<linalg::BroadcastOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::BroadcastOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return failure();
+    return linalg::generalizeNamedOp(rewriter, op);
+  }
+};
+
 struct RecurHostFuseElementwisePass
     : recur::impl::RecurHostFuseElementwiseBase<RecurHostFuseElementwisePass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // First, before fusion makes the sums part of larger bodies: biases
+    // into the matmuls they are added to, broadcasts as generics, splats as
+    // fills.
+    {
+      RewritePatternSet patterns(ctx);
+      patterns.add<FoldAddIntoMatmul, GeneralizeBroadcast, SplatAsFill>(ctx);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        return signalPassFailure();
+    }
     RewritePatternSet patterns(ctx);
     // Upstream's pass fuses single-use producers only; elementwise
     // producers are cheap enough to recompute in each elementwise consumer

@@ -93,3 +93,96 @@ func.func @shared_with_reduction(%x: tensor<4x16xf32>) -> (tensor<4x16xf32>, ten
   } -> tensor<4xf32>
   return %ex, %sum : tensor<4x16xf32>, tensor<4xf32>
 }
+
+// A bias added to a matmul on a zero fill starts the matmul's sum instead:
+// the matmul accumulates into `x + bias` (the broadcast fused into it), in
+// place of a fill and one more pass over the output. The additions other
+// than X's keep their order.
+// CHECK-LABEL: func.func @bias_into_matmul(
+// CHECK-SAME:      %[[A:[^:]*]]: tensor<?x4xf32>, %[[W:[^:]*]]: tensor<4x8xf32>, %[[X:[^:]*]]: tensor<?x8xf32>, %[[BIAS:[^:]*]]: tensor<8xf32>)
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[REST:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[BIAS]] : tensor<?x8xf32>, tensor<8xf32>)
+// CHECK-NEXT:    ^bb0(%[[XI:.*]]: f32, %[[BI:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT:      %[[S:.*]] = arith.addf %[[XI]], %[[BI]] : f32
+// CHECK-NEXT:      linalg.yield %[[S]]
+// CHECK:         %[[MM:.*]] = linalg.matmul ins(%[[A]], %[[W]] : tensor<?x4xf32>, tensor<4x8xf32>) outs(%[[REST]] : tensor<?x8xf32>)
+// CHECK-NEXT:    return %[[MM]]
+func.func @bias_into_matmul(%a: tensor<?x4xf32>, %w: tensor<4x8xf32>, %x: tensor<?x8xf32>, %bias: tensor<8xf32>) -> tensor<?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %a, %c0 : tensor<?x4xf32>
+  %e = tensor.empty(%m) : tensor<?x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %mm = linalg.matmul ins(%a, %w : tensor<?x4xf32>, tensor<4x8xf32>) outs(%z : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e2 = tensor.empty(%m) : tensor<?x8xf32>
+  %b = linalg.broadcast ins(%bias : tensor<8xf32>) outs(%e2 : tensor<?x8xf32>) dimensions = [0]
+  %e3 = tensor.empty(%m) : tensor<?x8xf32>
+  %r = linalg.generic {indexing_maps = [#map, #map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mm, %b : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) outs(%e3 : tensor<?x8xf32>) {
+  ^bb0(%xi: f32, %mi: f32, %bi: f32, %out: f32):
+    %s = arith.addf %mi, %bi : f32
+    %t = arith.addf %xi, %s : f32
+    linalg.yield %t : f32
+  } -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
+}
+
+// Not when the matmul's result is used as more than a term of the sum (a
+// GRU's reset gate multiplies it), when something else reads it, or when
+// its init is not zero.
+// CHECK-LABEL: func.func @not_a_sum(
+// CHECK-COUNT-3: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x4xf32>, tensor<4x8xf32>) outs(%{{.*}} : tensor<2x8xf32>)
+func.func @not_a_sum(%a: tensor<2x4xf32>, %w: tensor<4x8xf32>, %x: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<2x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %mm = linalg.matmul ins(%a, %w : tensor<2x4xf32>, tensor<4x8xf32>) outs(%z : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %r = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mm : tensor<2x8xf32>, tensor<2x8xf32>) outs(%e : tensor<2x8xf32>) {
+  ^bb0(%xi: f32, %mi: f32, %out: f32):
+    %s = arith.addf %xi, %mi : f32
+    %t = arith.mulf %s, %xi : f32
+    linalg.yield %t : f32
+  } -> tensor<2x8xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %mm2 = linalg.matmul ins(%a, %w : tensor<2x4xf32>, tensor<4x8xf32>) outs(%z2 : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %r2 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mm2 : tensor<2x8xf32>, tensor<2x8xf32>) outs(%e : tensor<2x8xf32>) {
+  ^bb0(%xi: f32, %mi: f32, %out: f32):
+    %s = arith.addf %xi, %mi : f32
+    linalg.yield %s : f32
+  } -> tensor<2x8xf32>
+  %o = linalg.fill ins(%one : f32) outs(%e : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %mm3 = linalg.matmul ins(%a, %w : tensor<2x4xf32>, tensor<4x8xf32>) outs(%o : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %r3 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mm3 : tensor<2x8xf32>, tensor<2x8xf32>) outs(%e : tensor<2x8xf32>) {
+  ^bb0(%xi: f32, %mi: f32, %out: f32):
+    %s = arith.addf %xi, %mi : f32
+    linalg.yield %s : f32
+  } -> tensor<2x8xf32>
+  return %r, %r2, %mm2, %r3 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// A splat of a dynamic shape (a sigmoid's 1 - ...) folds into its reader
+// as the scalar, like a fill.
+// CHECK-LABEL: func.func @splat_operand(
+// CHECK:         %[[ONE:.*]] = arith.constant 1.0
+// CHECK-NOT:     tensor.splat
+// CHECK-NOT:     linalg.fill
+// CHECK:         linalg.generic {{.*}} ins(%arg0 : tensor<?x8xf32>)
+// CHECK:           arith.subf %[[ONE]], %
+func.func @splat_operand(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %ones = tensor.splat %one[%m] : tensor<?x8xf32>
+  %e = tensor.empty(%m) : tensor<?x8xf32>
+  %r = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%ones, %x : tensor<?x8xf32>, tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%o: f32, %xi: f32, %out: f32):
+    %s = arith.subf %o, %xi : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8xf32>
+  return %r : tensor<?x8xf32>
+}
