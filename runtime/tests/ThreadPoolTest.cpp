@@ -10,8 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -139,53 +139,54 @@ TEST(ThreadPoolTest, ConcurrentCallersShareThePool) {
 }
 
 namespace {
-/// Records which thread ran each index, each index taking ~20 us.
-struct Owners {
-  std::vector<std::thread::id> owner;
-  explicit Owners(size_t n) : owner(n) {}
+/// Records, in the order they start, which thread ran which range.
+struct Calls {
+  std::mutex mutex;
+  std::vector<std::pair<std::thread::id, int64_t>> begins;
 };
 
-void ownerBody(void *data, int64_t begin, int64_t end) {
-  auto *o = static_cast<Owners *>(data);
-  for (int64_t i = begin; i < end; ++i) {
-    o->owner[static_cast<size_t>(i)] = std::this_thread::get_id();
-    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
-    while (std::chrono::steady_clock::now() < until) {
-    }
+void recordBody(void *data, int64_t begin, int64_t end) {
+  auto *calls = static_cast<Calls *>(data);
+  {
+    std::lock_guard<std::mutex> lock(calls->mutex);
+    calls->begins.emplace_back(std::this_thread::get_id(), begin);
   }
+  // A little work, so that the worker joins some loops.
+  volatile float x = 0;
+  for (int64_t i = begin; i < end; ++i)
+    for (int k = 0; k < 2000; ++k)
+      x = x + 1.0f;
 }
 } // namespace
 
-// The chunks go out in one block per thread, the caller's first: a worker
-// starts on the second half of a 2-thread loop and the caller on the
-// first, in every loop, so that a recurrence's per-step loop finds each
-// core's slice of its data in that core's cache. A worker takes from the
-// caller's half only once its own is done, which with equal chunks it
-// rarely is first (it starts later). Counted over many loops so that a
-// worker woken late (a loaded machine) does not fail the test; with chunks
-// claimed in one shared order, the worker's share would be interleaved
-// with the caller's in nearly every loop.
-TEST(ThreadPoolTest, EachThreadStartsOnItsOwnBlock) {
+// The chunks go out in one block per thread, the caller's first: in a
+// 2-thread loop a worker starts on the second half, in every loop, so that
+// a recurrence's per-step loop finds each core's slice of its data in that
+// core's cache. This holds however the threads are scheduled: the worker
+// turns to the caller's block only once its own is all claimed, and the
+// caller claims from the worker's only once its own is, so the worker's
+// first chunk is never in the first half. (With one shared claim order it
+// is the next chunk after the caller's, in the first half.)
+TEST(ThreadPoolTest, WorkerStartsOnItsOwnBlock) {
   ThreadPool pool(2);
   constexpr int64_t n = 64;
-  int withWorker = 0, workerInSecondHalf = 0;
-  for (int loop = 0; loop < 50; ++loop) {
-    Owners o(n);
-    pool.parallelFor(n, ownerBody, &o);
+  int withWorker = 0;
+  for (int loop = 0; loop < 200; ++loop) {
+    Calls calls;
+    pool.parallelFor(n, recordBody, &calls);
     std::thread::id caller = std::this_thread::get_id();
-    bool worker = false, onlySecondHalf = true;
-    for (int64_t i = 0; i < n; ++i) {
-      if (o.owner[static_cast<size_t>(i)] == caller)
+    for (auto &[thread, begin] : calls.begins) {
+      if (thread == caller)
         continue;
-      worker = true;
-      onlySecondHalf = onlySecondHalf && i >= n / 2;
+      ++withWorker;
+      EXPECT_GE(begin, n / 2) << "loop " << loop;
+      break; // the worker's first chunk
     }
-    withWorker += worker;
-    workerInSecondHalf += worker && onlySecondHalf;
   }
-  EXPECT_GE(2 * workerInSecondHalf, withWorker)
-      << workerInSecondHalf << " of " << withWorker
-      << " loops in which the worker ran chunks";
+  // Not required (a loaded machine may leave the worker asleep), but the
+  // test says nothing unless the worker took part.
+  if (withWorker == 0)
+    GTEST_SKIP() << "the worker joined none of the loops";
 }
 
 TEST(ThreadPoolTest, CreateAndDestroyRepeatedly) {
