@@ -499,7 +499,9 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     }
   }
 
-  // 3. Weights out of the code; arguments read-only.
+  // 3. Weights in the layout the code reads them in, then out of the code;
+  // arguments read-only.
+  foldConstantLayouts(module);
   ExternalizedConstants constants =
       externalizeConstants(module, kMinExternalConstantBytes);
   markArgumentsReadOnly(module);

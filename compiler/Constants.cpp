@@ -4,8 +4,14 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinAttributes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -39,6 +45,42 @@ static std::optional<ArrayRef<char>> rawBytes(ElementsAttr attr) {
   if (int64_t(data.size()) != bytes)
     return std::nullopt;
   return data;
+}
+
+namespace {
+/// linalg.transpose of a constant that nothing else reads as a generic,
+/// which populateConstantFoldLinalgOperations folds.
+struct GeneralizeConstantTranspose : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() ||
+        !op.getInput().getDefiningOp<arith::ConstantOp>() ||
+        !op.getInput().hasOneUse())
+      return failure();
+    return linalg::generalizeNamedOp(rewriter, op);
+  }
+};
+} // namespace
+
+void foldConstantLayouts(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  RewritePatternSet patterns(ctx);
+  // Only constants nothing else reads: a weight used both ways would be
+  // stored twice.
+  tensor::populateFoldConstantExtractSlicePatterns(
+      patterns, [](tensor::ExtractSliceOp op) {
+        return op.getSource().hasOneUse();
+      });
+  patterns.add<GeneralizeConstantTranspose>(ctx);
+  linalg::populateConstantFoldLinalgOperations(
+      patterns, [](OpOperand *operand) {
+        auto generic = dyn_cast<linalg::GenericOp>(operand->getOwner());
+        return operand->get().hasOneUse() && generic &&
+               generic.getNumDpsInputs() == 1;
+      });
+  (void)applyPatternsGreedily(module, std::move(patterns));
 }
 
 ExternalizedConstants externalizeConstants(ModuleOp module,

@@ -32,6 +32,14 @@ struct ExternalizedConstants {
   std::map<std::string, std::vector<unsigned>> arguments;
 };
 
+/// Folds the layout changes of weights into the weights: a transpose (and
+/// the slices before it) of a dense constant read by nothing else becomes
+/// the transposed constant, so that the generated code does not transpose
+/// it again in every call. (ONNX stores an LSTM's weights as [4H, I], the
+/// matmuls read them as [I, 4H].) An optimization: what it does not fold
+/// stays correct code.
+void foldConstantLayouts(mlir::ModuleOp module);
+
 /// Moves every dense constant of at least `minBytes` bytes that sits in a
 /// public function (outside regions isolated from above) out of the code.
 /// Identical constants are stored once.
