@@ -62,9 +62,9 @@ LogicalResult checkVectorBits(Operation *op, StringRef pass, int64_t bits) {
 /// buffers whose B and C rows are contiguous.
 struct Matmul {
   Value a, b, c;
-  /// B's whole column tiles packed as [n / cols, k, cols], when B is
-  /// invariant in the loop around the matmul (a recurrent weight).
-  Value packed;
+  /// B's whole column tiles as [n / cols, k, cols]: a packed copy (each
+  /// tile contiguous) or a strided view of B itself.
+  Value tiles;
 };
 
 bool hasUnitInnerStride(Value value) {
@@ -140,20 +140,13 @@ void emitTile(OpBuilder &b, Location loc, const Matmul &mm, Value row,
     acc.push_back(
         vector::LoadOp::create(b, loc, vecType, mm.c, ValueRange{index, col}));
   }
+  Value tile = arith::DivUIOp::create(
+      b, loc, col, arith::ConstantIndexOp::create(b, loc, cols));
   auto loop = scf::ForOp::create(
       b, loc, zero, depth, one, acc,
       [&](OpBuilder &nb, Location nloc, Value k, ValueRange carried) {
-        Value bRow =
-            mm.packed
-                ? vector::LoadOp::create(
-                      nb, nloc, vecType, mm.packed,
-                      ValueRange{arith::DivUIOp::create(
-                                     nb, nloc, col,
-                                     arith::ConstantIndexOp::create(nb, nloc,
-                                                                    cols)),
-                                 k, zero})
-                : vector::LoadOp::create(nb, nloc, vecType, mm.b,
-                                         ValueRange{k, col});
+        Value bRow = vector::LoadOp::create(nb, nloc, vecType, mm.tiles,
+                                            ValueRange{tile, k, zero});
         SmallVector<Value> next;
         for (int64_t r = 0; r < rows; ++r) {
           Value aElem = memref::LoadOp::create(nb, nloc, mm.a,
@@ -216,22 +209,18 @@ bool isReadOnlyIn(Value value, Operation *scope) {
   return true;
 }
 
-/// When `op` runs in a loop that does not change its right-hand side,
-/// copies that side's whole column tiles once, before the outermost such
-/// loop, into [n / cols, k, cols]: each tile's reduction then reads one
-/// contiguous block instead of k rows a row's length apart (which the
-/// hardware prefetchers do not follow across pages). Returns the packed
-/// buffer, or null.
-Value packLoopInvariant(linalg::LinalgOp op, const Matmul &mm, int64_t cols) {
-  scf::ForOp outer;
-  for (auto loop = op->getParentOfType<scf::ForOp>();
-       loop && loop.isDefinedOutsideOfLoop(mm.b) && isReadOnlyIn(mm.b, loop);
-       loop = loop->getParentOfType<scf::ForOp>())
-    outer = loop;
-  if (!outer)
-    return nullptr;
-  OpBuilder b(outer);
-  Location loc = op.getLoc();
+/// The type of Matmul::tiles: [n / cols, k, cols] with any strides.
+MemRefType tilesType(MLIRContext *ctx, int64_t cols) {
+  int64_t dyn = ShapedType::kDynamic;
+  return MemRefType::get(
+      {dyn, dyn, cols}, Float32Type::get(ctx),
+      StridedLayoutAttr::get(ctx, dyn, ArrayRef<int64_t>{dyn, dyn, 1}));
+}
+
+/// Allocates [n / cols, k, cols] before `b`'s insertion point and fills it
+/// with B's whole column tiles, when `when` (if given) holds.
+Value emitPack(OpBuilder &b, Location loc, const Matmul &mm, int64_t cols,
+               Value when) {
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value step = arith::ConstantIndexOp::create(b, loc, cols);
@@ -244,26 +233,111 @@ Value packLoopInvariant(linalg::LinalgOp op, const Matmul &mm, int64_t cols) {
   Value packed = memref::AllocOp::create(b, loc, type, ValueRange{tiles, depth},
                                          b.getI64IntegerAttr(64));
   auto vecType = VectorType::get({cols}, b.getF32Type());
-  scf::ParallelOp::create(
-      b, loc, ValueRange{zero, zero}, ValueRange{tiles, depth},
-      ValueRange{one, one},
-      [&](OpBuilder &pb, Location ploc, ValueRange ivs) {
-        Value col = arith::MulIOp::create(pb, ploc, ivs[0], step);
-        Value row = vector::LoadOp::create(pb, ploc, vecType, mm.b,
-                                           ValueRange{ivs[1], col});
-        vector::StoreOp::create(pb, ploc, row, packed,
-                                ValueRange{ivs[0], ivs[1], zero});
-      });
-  b.setInsertionPointAfter(outer);
-  memref::DeallocOp::create(b, loc, packed);
+  auto copy = [&](OpBuilder &cb, Location cloc) {
+    scf::ParallelOp::create(
+        cb, cloc, ValueRange{zero, zero}, ValueRange{tiles, depth},
+        ValueRange{one, one},
+        [&](OpBuilder &pb, Location ploc, ValueRange ivs) {
+          Value col = arith::MulIOp::create(pb, ploc, ivs[0], step);
+          Value row = vector::LoadOp::create(pb, ploc, vecType, mm.b,
+                                             ValueRange{ivs[1], col});
+          vector::StoreOp::create(pb, ploc, row, packed,
+                                  ValueRange{ivs[0], ivs[1], zero});
+        });
+  };
+  if (when) {
+    scf::IfOp::create(b, loc, when, [&](OpBuilder &tb, Location tloc) {
+      copy(tb, tloc);
+      scf::YieldOp::create(tb, tloc);
+    });
+  } else {
+    copy(b, loc);
+  }
   return packed;
+}
+
+/// B's whole column tiles viewed in place as [n / cols, k, cols]: element
+/// (t, k, j) is B[k, t * cols + j].
+Value emitTilesView(OpBuilder &b, Location loc, const Matmul &mm,
+                    int64_t cols) {
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, mm.b);
+  Value step = arith::ConstantIndexOp::create(b, loc, cols);
+  Value tiles = arith::DivUIOp::create(b, loc, meta.getSizes()[1], step);
+  SmallVector<OpFoldResult> sizes = {tiles, meta.getSizes()[0],
+                                     b.getIndexAttr(cols)};
+  SmallVector<OpFoldResult> strides = {b.getIndexAttr(cols),
+                                       meta.getStrides()[0],
+                                       b.getIndexAttr(1)};
+  return memref::ReinterpretCastOp::create(
+      b, loc, tilesType(b.getContext(), cols), meta.getBaseBuffer(),
+      OpFoldResult(meta.getOffset()), sizes, strides);
+}
+
+/// Matmuls with at least this many rows pack a right-hand side they are
+/// the only readers of: the copy (k x n) is then at most 1/16 of the work.
+constexpr int64_t kPackMinRows = 16;
+
+/// B's whole column tiles for `op`'s kernel (Matmul::tiles):
+/// - when `op` runs in a loop that does not change B (a recurrent weight),
+///   packed once, before the outermost such loop;
+/// - when `op` runs in no loop (an input projection over the whole
+///   sequence), packed right before it when it has kPackMinRows rows or
+///   more (decided at run time when the rows are not known), else B
+///   itself;
+/// - else B itself, viewed as tiles.
+/// Packed, each tile's reduction reads one contiguous block instead of k
+/// rows a row's length apart (which the hardware prefetchers do not follow
+/// across pages, and which take a TLB entry each).
+Value tilesFor(linalg::LinalgOp op, const Matmul &mm, int64_t cols) {
+  Location loc = op.getLoc();
+  MemRefType type = tilesType(op.getContext(), cols);
+  scf::ForOp outer;
+  for (auto loop = op->getParentOfType<scf::ForOp>();
+       loop && loop.isDefinedOutsideOfLoop(mm.b) && isReadOnlyIn(mm.b, loop);
+       loop = loop->getParentOfType<scf::ForOp>())
+    outer = loop;
+  if (outer) {
+    OpBuilder b(outer);
+    Value packed = emitPack(b, loc, mm, cols, Value());
+    b.setInsertionPointAfter(outer);
+    memref::DeallocOp::create(b, loc, packed);
+    b.setInsertionPoint(outer);
+    return memref::CastOp::create(b, loc, type, packed);
+  }
+  OpBuilder b(op);
+  int64_t staticRows = cast<MemRefType>(mm.c.getType()).getDimSize(0);
+  if (op->getParentOfType<LoopLikeOpInterface>() ||
+      (!ShapedType::isDynamic(staticRows) && staticRows < kPackMinRows))
+    return emitTilesView(b, loc, mm, cols);
+  if (!ShapedType::isDynamic(staticRows)) {
+    Value packed = emitPack(b, loc, mm, cols, Value());
+    Value tiles = memref::CastOp::create(b, loc, type, packed);
+    b.setInsertionPointAfter(op);
+    memref::DeallocOp::create(b, loc, packed);
+    return tiles;
+  }
+  Value rows = memref::DimOp::create(b, loc, mm.c, 0);
+  Value many = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::uge, rows,
+      arith::ConstantIndexOp::create(b, loc, kPackMinRows));
+  Value packed = emitPack(b, loc, mm, cols, many);
+  Value view = emitTilesView(b, loc, mm, cols);
+  Value tiles = arith::SelectOp::create(
+      b, loc, many, memref::CastOp::create(b, loc, type, packed), view);
+  b.setInsertionPointAfter(op);
+  memref::DeallocOp::create(b, loc, packed);
+  return tiles;
 }
 
 /// Replaces `op` by register tiles of `rows` x `cols` over its full column
 /// tiles (tail rows one at a time) and a linalg.matmul on the column tail.
+/// The tiles go column tile by column tile, all of a column's row tiles in
+/// a row: a tile of B is read from cache by every row tile after the
+/// first, and a thread's share of the work items is a range of columns
+/// (its slice of B, the same every step of a recurrence).
 void rewriteMatmul(linalg::LinalgOp op, Matmul mm, int64_t rows,
                    int64_t cols) {
-  mm.packed = packLoopInvariant(op, mm, cols);
+  mm.tiles = tilesFor(op, mm, cols);
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -277,10 +351,10 @@ void rewriteMatmul(linalg::LinalgOp op, Matmul mm, int64_t rows,
   Value fullCols = arith::SubIOp::create(
       b, loc, n, arith::RemUIOp::create(b, loc, n, colStep));
   scf::ParallelOp::create(
-      b, loc, ValueRange{zero, zero}, ValueRange{m, fullCols},
-      ValueRange{rowStep, colStep},
+      b, loc, ValueRange{zero, zero}, ValueRange{fullCols, m},
+      ValueRange{colStep, rowStep},
       [&](OpBuilder &pb, Location ploc, ValueRange ivs) {
-        Value row = ivs[0], col = ivs[1];
+        Value col = ivs[0], row = ivs[1];
         Value end = arith::AddIOp::create(pb, ploc, row, rowStep);
         Value whole = arith::CmpIOp::create(pb, ploc, arith::CmpIPredicate::ule,
                                             end, m);
@@ -321,6 +395,7 @@ void rewriteMatmul(linalg::LinalgOp op, Matmul mm, int64_t rows,
 }
 
 struct RecurHostMatmulKernelsPass
+
     : recur::impl::RecurHostMatmulKernelsBase<RecurHostMatmulKernelsPass> {
   using Base::Base;
 

@@ -19,6 +19,8 @@
 // CHECK: ok dense_tanh: M=1 K=3 N=1
 // CHECK: ok dense_tanh: M=0 K=4 N=6
 // CHECK: ok dense_tanh: M=4 K=2 N=0
+// CHECK: ok dense_tanh: M=18 K=5 N=130
+// CHECK: ok dense_tanh: M=3 K=7 N=130
 // CHECK: ok dense_tanh: M=6 K=3 N=5, no env
 // CHECK: ok row_sums: M=11 N=6
 // CHECK: PASSED

@@ -5,18 +5,34 @@
 // f32 matmuls on buffers become register tiles: 4 rows of vector<64xf32>
 // with 512-bit vectors (3 rows of vector<32xf32> with 256-bit ones) carried
 // through the reduction, rows past the last whole tile one at a time, the
-// column tail a linalg.matmul of subviews. A right-hand side that a loop
-// around the matmul only reads is packed once, before the loop.
+// column tail a linalg.matmul of subviews. The tiles go column tile by
+// column tile (all of a column's rows in a row). The right-hand side's
+// whole column tiles are read as [n / 64, k, 64]: packed once before a
+// loop that only reads it; packed right before a matmul in no loop with 16
+// rows or more (decided at run time when the rows are dynamic); else a
+// strided view of it.
 
 // BAD: vector-bits must be 128, 256 or 512, not 96
 
 // CHECK-LABEL: func.func @matmul(
-// CHECK:         scf.parallel (%[[I:.*]], %[[J:.*]]) = ({{.*}}) to ({{.*}}) step (%c4, %c64)
+// CHECK-SAME:      %[[A:[^:]*]]: memref<?x64xf32>, %[[B:[^:]*]]: memref<64x512xf32>, %[[C:[^:]*]]: memref<?x512xf32>)
+// CHECK:         %[[M:.*]] = memref.dim %[[C]], %c0
+// CHECK:         %[[MANY:.*]] = arith.cmpi uge, %[[M]], %c16
+// CHECK:         %[[P:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x64xf32>
+// CHECK:         scf.if %[[MANY]] {
+// CHECK:           scf.parallel
+// CHECK:             vector.load %[[B]]
+// CHECK:             vector.store {{.*}}, %[[P]]
+// CHECK:         %[[VIEW:.*]] = memref.reinterpret_cast {{.*}} to offset: [%{{.*}}], sizes: [%{{.*}}, %{{.*}}, 64], strides: [64, %{{.*}}, 1]
+// CHECK:         %[[CAST:.*]] = memref.cast %[[P]]
+// CHECK:         %[[TILES:.*]] = arith.select %[[MANY]], %[[CAST]], %[[VIEW]] : memref<?x?x64xf32, strided<[?, ?, 1], offset: ?>>
+// CHECK:         scf.parallel (%[[J:.*]], %[[I:.*]]) = ({{.*}}) to ({{.*}}) step (%c64{{.*}}, %c4)
 // CHECK:           scf.if
-// CHECK-COUNT-4:     vector.load %{{.*}} : memref<?x512xf32>, vector<64xf32>
+// CHECK-COUNT-4:     vector.load %[[C]]{{.*}} : memref<?x512xf32>, vector<64xf32>
+// CHECK:             %[[T:.*]] = arith.divui %[[J]], %c64
 // CHECK:             scf.for {{.*}} iter_args({{.*}}) -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>)
-// CHECK:               vector.load %{{.*}}[%{{.*}}, %[[J]]] : memref<64x512xf32>, vector<64xf32>
-// CHECK:               memref.load
+// CHECK:               vector.load %[[TILES]][%[[T]], %{{.*}}, %{{.*}}] : memref<?x?x64xf32, strided<[?, ?, 1], offset: ?>>, vector<64xf32>
+// CHECK:               memref.load %[[A]][%[[I]],
 // CHECK:               vector.broadcast
 // CHECK:               arith.mulf
 // CHECK:               arith.addf
@@ -28,11 +44,35 @@
 // CHECK:           memref.subview
 // CHECK:           memref.subview
 // CHECK:           linalg.matmul
+// CHECK:         memref.dealloc %[[P]]
 // AVX2-LABEL: func.func @matmul(
-// AVX2:         scf.parallel {{.*}} step (%c3, %c32)
+// AVX2:         scf.parallel {{.*}} step (%c32{{.*}}, %c3)
 // AVX2:           scf.for {{.*}} -> (vector<32xf32>, vector<32xf32>, vector<32xf32>)
 func.func @matmul(%a: memref<?x64xf32>, %b: memref<64x512xf32>, %c: memref<?x512xf32>) {
   linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x512xf32>) outs(%c : memref<?x512xf32>)
+  return
+}
+
+// -----
+
+// Static rows: 32 are packed unconditionally, 2 are not packed at all.
+// CHECK-LABEL: func.func @static_rows(
+// CHECK-SAME:      %[[B:[^:]*]]: memref<64x512xf32>
+// CHECK-NOT:     scf.if
+// CHECK:         %[[P:.*]] = memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x?x64xf32>
+// CHECK-NEXT:    scf.parallel
+// CHECK:         %[[CAST:.*]] = memref.cast %[[P]]
+// CHECK-NOT:     memref.alloc
+// CHECK:         vector.load %[[CAST]]
+// CHECK:         memref.dealloc %[[P]]
+// CHECK-NOT:     memref.alloc
+// CHECK:         %[[VIEW:.*]] = memref.reinterpret_cast
+// CHECK-NOT:     memref.alloc
+// CHECK:         vector.load %[[VIEW]]
+func.func @static_rows(%a: memref<32x64xf32>, %b: memref<64x512xf32>, %c: memref<32x512xf32>,
+                       %x: memref<2x64xf32>, %y: memref<2x512xf32>) {
+  linalg.matmul ins(%a, %b : memref<32x64xf32>, memref<64x512xf32>) outs(%c : memref<32x512xf32>)
+  linalg.matmul ins(%x, %b : memref<2x64xf32>, memref<64x512xf32>) outs(%y : memref<2x512xf32>)
   return
 }
 
@@ -88,9 +128,10 @@ func.func @left_alone(%a: memref<?x64xf64>, %b: memref<64x512xf64>, %c: memref<?
 // CHECK:         scf.parallel
 // CHECK:           vector.load %arg1
 // CHECK:           vector.store {{.*}}, %[[P]]
+// CHECK:         %[[TILES:.*]] = memref.cast %[[P]]
 // CHECK:         scf.for
 // CHECK:           scf.parallel
-// CHECK:             vector.load %[[P]][{{.*}}] : memref<?x?x64xf32>, vector<64xf32>
+// CHECK:             vector.load %[[TILES]][{{.*}}] : memref<?x?x64xf32, strided<[?, ?, 1], offset: ?>>, vector<64xf32>
 // CHECK:         memref.dealloc %[[P]]
 func.func @in_loop(%a: memref<?x64xf32>, %b: memref<64x512xf32>, %c: memref<?x512xf32>, %t: index) {
   %c0 = arith.constant 0 : index
@@ -103,11 +144,13 @@ func.func @in_loop(%a: memref<?x64xf32>, %b: memref<64x512xf32>, %c: memref<?x51
 
 // -----
 
-// Not packed: the loop writes the right-hand side (through a view).
+// Not packed: the loop writes the right-hand side (through a view). The
+// kernel reads it in place, as a view.
 // CHECK-LABEL: func.func @written_in_loop(
 // CHECK-NOT:     memref.alloc
 // CHECK:         scf.for
-// CHECK:           vector.load %arg1
+// CHECK:           %[[VIEW:.*]] = memref.reinterpret_cast %{{.*}} to offset: [%{{.*}}], sizes: [%{{.*}}, %{{.*}}, 64], strides: [64, %{{.*}}, 1]
+// CHECK:           vector.load %[[VIEW]]
 func.func @written_in_loop(%a: memref<?x64xf32>, %b: memref<64x512xf32>, %c: memref<?x512xf32>, %t: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

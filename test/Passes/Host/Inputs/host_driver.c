@@ -304,11 +304,14 @@ static void run_mingru(void *lib, int64_t min_T) {
 
 static void run_kernels(void *lib) {
   /* @dense_tanh(x [M, K], w [K, N], b []) -> tanh(x w + b) [M, N]; the last
-   * case with no env at all (loops run on the calling thread). */
-  const int64_t dims[][3] = {
-      {9, 5, 7}, {1, 3, 1}, {0, 4, 6}, {4, 2, 0}, {6, 3, 5}};
-  for (int s = 0; s < 5; ++s) {
-    const recur_host_env *call_env = s < 4 ? &env : NULL;
+   * case with no env at all (loops run on the calling thread). N = 130:
+   * whole column tiles of the matmul kernel and a tail, w packed (18 rows,
+   * 2 past the last whole row tile) or read in place (3 rows). */
+  const int64_t dims[][3] = {{9, 5, 7},    {1, 3, 1},   {0, 4, 6}, {4, 2, 0},
+                             {18, 5, 130}, {3, 7, 130}, {6, 3, 5}};
+  const int numCases = sizeof dims / sizeof dims[0];
+  for (int s = 0; s < numCases; ++s) {
+    const recur_host_env *call_env = s < numCases - 1 ? &env : NULL;
     long calls_before = atomic_load(&calls);
     int64_t M = dims[s][0], K = dims[s][1], N = dims[s][2];
     float *x = fill(M * K, 3 + s), *w = fill(K * N, 5 + s), b = 0.25f;
