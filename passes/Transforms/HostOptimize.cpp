@@ -22,6 +22,8 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/SmallBitVector.h"
+
 namespace recur {
 #define GEN_PASS_DEF_RECURHOSTAPPROXIMATEMATH
 #define GEN_PASS_DEF_RECURHOSTFUSEELEMENTWISE
@@ -399,10 +401,35 @@ bool isDimOf(Value size, BlockArgument arg, int64_t index) {
   return source == arg && constant && *constant == index;
 }
 
+/// Dimension `index` of `buffer` as the SSA value it was made with (an
+/// allocation's or a subview's size operand, through casts), or null.
+Value sizeOperand(Value buffer, int64_t index) {
+  while (auto cast = buffer.getDefiningOp<memref::CastOp>())
+    buffer = cast.getSource();
+  if (auto alloc = buffer.getDefiningOp<memref::AllocOp>()) {
+    MemRefType type = alloc.getType();
+    if (index >= type.getRank() || !type.isDynamicDim(index))
+      return {};
+    return alloc.getDynamicSizes()[type.getDynamicDimIndex(index)];
+  }
+  if (auto subview = buffer.getDefiningOp<memref::SubViewOp>()) {
+    llvm::SmallBitVector dropped = subview.getDroppedDims();
+    SmallVector<OpFoldResult> sizes = subview.getMixedSizes();
+    int64_t kept = -1;
+    for (auto [d, size] : llvm::enumerate(sizes)) {
+      if (dropped.test(d) || ++kept != index)
+        continue;
+      return dyn_cast<Value>(size);
+    }
+  }
+  return {};
+}
+
 /// Sizes of loop-carried buffers that every iteration keeps (the state of a
 /// recurrence is yielded as a fresh buffer of the same shape) become the
 /// sizes of the initial buffer, so that temporaries sized by them are loop
-/// invariant.
+/// invariant. The same when the yielded buffer is allocated with the size
+/// the initial one was made with (a value from before the loop).
 void hoistInvariantDims(scf::ForOp loop) {
   SmallVector<memref::DimOp> dims;
   loop.getBody()->walk([&](memref::DimOp dim) { dims.push_back(dim); });
@@ -418,11 +445,15 @@ void hoistInvariantDims(scf::ForOp loop) {
       yielded = cast.getSource();
     bool invariant = yielded == arg;
     if (auto alloc = yielded.getDefiningOp<memref::AllocOp>()) {
-      MemRefType type = alloc.getType();
-      invariant = *index < type.getRank() && type.isDynamicDim(*index) &&
-                  isDimOf(alloc.getDynamicSizes()[type.getDynamicDimIndex(
-                              *index)],
-                          arg, *index);
+      Value size = sizeOperand(alloc, *index);
+      if (size && isDimOf(size, arg, *index)) {
+        invariant = true;
+      } else if (size && loop.isDefinedOutsideOfLoop(size) &&
+                 sizeOperand(init->get(), *index) == size) {
+        dim.replaceAllUsesWith(size);
+        dim.erase();
+        continue;
+      }
     }
     if (!invariant)
       continue;

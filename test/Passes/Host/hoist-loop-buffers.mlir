@@ -74,3 +74,36 @@ func.func @parallel(%n: index, %out: memref<?x4xf32>) {
   }
   return
 }
+
+// -----
+
+// The state's next buffer allocated with the size its first one was made
+// with (a subview of the size %b, from before the loop; the yield goes
+// through a cast): the temporary sized by the state's dim is sized %b and
+// moves out.
+// CHECK-LABEL: func.func @state_size_from_outside(
+// CHECK-SAME:      %[[B:[^:]*]]: index
+// CHECK:         %[[TMP:.*]] = memref.alloc(%[[B]])
+// CHECK:         scf.for
+// CHECK-NOT:       memref.dim
+// CHECK:           memref.alloc(%[[B]])
+// CHECK-NOT:       memref.dealloc %[[TMP]]
+// CHECK:         memref.dealloc %[[TMP]]
+func.func @state_size_from_outside(%b: index, %n: index) -> memref<?x8xf32, strided<[?, ?], offset: ?>> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %all = memref.alloc(%b) : memref<1x?x8xf32>
+  %first = memref.subview %all[0, 0, 0] [1, %b, 8] [1, 1, 1] : memref<1x?x8xf32> to memref<?x8xf32, strided<[8, 1]>>
+  %h0 = memref.cast %first : memref<?x8xf32, strided<[8, 1]>> to memref<?x8xf32, strided<[?, ?], offset: ?>>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%h = %h0) -> (memref<?x8xf32, strided<[?, ?], offset: ?>>) {
+    %d = memref.dim %h, %c0 : memref<?x8xf32, strided<[?, ?], offset: ?>>
+    %tmp = memref.alloc(%d) : memref<?x8xf32>
+    memref.copy %h, %tmp : memref<?x8xf32, strided<[?, ?], offset: ?>> to memref<?x8xf32>
+    %next = memref.alloc(%b) : memref<?x8xf32>
+    memref.copy %tmp, %next : memref<?x8xf32> to memref<?x8xf32>
+    memref.dealloc %tmp : memref<?x8xf32>
+    %cast = memref.cast %next : memref<?x8xf32> to memref<?x8xf32, strided<[?, ?], offset: ?>>
+    scf.yield %cast : memref<?x8xf32, strided<[?, ?], offset: ?>>
+  }
+  return %r : memref<?x8xf32, strided<[?, ?], offset: ?>>
+}
