@@ -2,6 +2,7 @@
 
 #include "BufferCache.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 using namespace recur::rt;
@@ -9,6 +10,53 @@ using namespace recur::rt;
 BufferCache::~BufferCache() {
   for (auto &[size, ptr] : kept)
     std::free(ptr);
+  for (Slab &slab : slabs)
+    std::free(slab.begin);
+}
+
+void *BufferCache::allocateSmall(size_t rounded) {
+  unsigned log2 = kMinClass;
+  while ((size_t(1) << log2) < rounded)
+    ++log2;
+  unsigned sizeClass = log2 - kMinClass;
+  size_t block = size_t(1) << log2;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (void *ptr = freeLists[sizeClass]) {
+    freeLists[sizeClass] = *static_cast<void **>(ptr);
+    return ptr;
+  }
+  if (unusedEnd[sizeClass] - unused[sizeClass] < std::ptrdiff_t(block)) {
+    size_t bytes = std::max(kSlabBytes, 4 * block);
+    auto *begin = static_cast<char *>(std::aligned_alloc(64, bytes));
+    if (!begin)
+      return nullptr;
+    Slab slab{begin, bytes, sizeClass};
+    auto at = std::upper_bound(
+        slabs.begin(), slabs.end(), begin,
+        [](char *p, const Slab &s) { return p < s.begin; });
+    slabs.insert(at, slab);
+    slab_bytes += bytes;
+    unused[sizeClass] = begin;
+    unusedEnd[sizeClass] = begin + bytes;
+  }
+  void *ptr = unused[sizeClass];
+  unused[sizeClass] += block;
+  return ptr;
+}
+
+bool BufferCache::releaseSmall(void *ptr) {
+  auto *p = static_cast<char *>(ptr);
+  auto after = std::upper_bound(
+      slabs.begin(), slabs.end(), p,
+      [](char *q, const Slab &s) { return q < s.begin; });
+  if (after == slabs.begin())
+    return false;
+  const Slab &slab = *(after - 1);
+  if (p >= slab.begin + slab.bytes)
+    return false;
+  *static_cast<void **>(ptr) = freeLists[slab.sizeClass];
+  freeLists[slab.sizeClass] = ptr;
+  return true;
 }
 
 void *BufferCache::allocate(size_t bytes) {
@@ -16,7 +64,7 @@ void *BufferCache::allocate(size_t bytes) {
   if (rounded < bytes)
     return nullptr;
   if (rounded < kMinBytes)
-    return std::aligned_alloc(64, rounded);
+    return allocateSmall(rounded);
   std::lock_guard<std::mutex> lock(mutex);
   auto it = kept.lower_bound(rounded);
   if (it != kept.end() && it->first / 2 < rounded) {
@@ -39,6 +87,8 @@ void BufferCache::release(void *ptr) {
     return;
   {
     std::lock_guard<std::mutex> lock(mutex);
+    if (releaseSmall(ptr))
+      return;
     auto it = live.find(ptr);
     if (it != live.end()) {
       size_t size = it->second;
@@ -63,6 +113,11 @@ void BufferCache::close() {
   }
   for (auto &[size, ptr] : blocks)
     std::free(ptr);
+}
+
+size_t BufferCache::slabBytes() {
+  std::lock_guard<std::mutex> lock(mutex);
+  return slab_bytes;
 }
 
 size_t BufferCache::keptBytes() {

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 using recur::rt::BufferCache;
 
@@ -41,18 +43,74 @@ TEST(BufferCache, ReusesOnlyBlocksLessThanTwiceTheRequest) {
   EXPECT_EQ(cache.keptBytes(), kBig + kBig / 2);
 }
 
-TEST(BufferCache, SmallBlocksAndForeignMemoryGoBackToTheCLibrary) {
+TEST(BufferCache, SmallBlocksComeFromSlabsAndAreReused) {
   BufferCache cache;
-  void *small = cache.allocate(100);
-  ASSERT_NE(small, nullptr);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(small) % 64, 0u);
-  cache.release(small);
-  EXPECT_EQ(cache.keptBytes(), 0u);
+  void *a = cache.allocate(100); // the 128-byte class
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(a) % 64, 0u);
+  std::memset(a, 1, 128);
+  EXPECT_EQ(cache.slabBytes(), BufferCache::kSlabBytes);
+  cache.release(a);
+  EXPECT_EQ(cache.keptBytes(), 0u); // counts big blocks only
+  EXPECT_EQ(cache.allocate(120), a); // same class: the freed block
+  void *other = cache.allocate(300); // the 512-byte class: another slab
+  EXPECT_NE(other, a);
+  EXPECT_EQ(cache.slabBytes(), 2 * BufferCache::kSlabBytes);
+  // More blocks than one slab holds: all distinct, 64-aligned, and each
+  // writable in full (the sanitizer run checks they do not overlap).
+  std::vector<void *> blocks;
+  for (int i = 0; i < 1000; ++i) {
+    void *p = cache.allocate(1000); // 1024-byte class
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u);
+    std::memset(p, i & 0xff, 1024);
+    blocks.push_back(p);
+  }
+  for (size_t i = 0; i < blocks.size(); ++i)
+    EXPECT_EQ(static_cast<unsigned char *>(blocks[i])[1023], i & 0xff);
+  std::vector<void *> sorted = blocks;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (void *p : blocks)
+    cache.release(p);
+  // Released blocks serve new requests of their class: no new slab.
+  size_t slabs = cache.slabBytes();
+  for (int i = 0; i < 1000; ++i)
+    blocks[size_t(i)] = cache.allocate(1024);
+  EXPECT_EQ(cache.slabBytes(), slabs);
+  for (void *p : blocks)
+    cache.release(p);
+  cache.release(a);
+  cache.release(other);
+  // Just below kMinBytes: still a slab's block.
+  void *largest = cache.allocate(BufferCache::kMinBytes - 64);
+  ASSERT_NE(largest, nullptr);
+  std::memset(largest, 2, BufferCache::kMinBytes - 64);
+  cache.release(largest);
+  EXPECT_EQ(cache.allocate(BufferCache::kMinBytes - 100), largest);
+  cache.release(largest);
+}
+
+TEST(BufferCache, ForeignMemoryGoesBackToTheCLibrary) {
+  BufferCache cache;
+  (void)cache.allocate(64); // a slab exists; foreign memory is not in it
   // Memory host code got from malloc in a parallel body: freed, not kept.
   void *foreign = std::malloc(kBig);
   cache.release(foreign);
+  void *foreignSmall = std::malloc(100);
+  cache.release(foreignSmall);
   EXPECT_EQ(cache.keptBytes(), 0u);
   cache.release(nullptr);
+}
+
+TEST(BufferCache, SmallBlocksOutliveClose) {
+  BufferCache cache;
+  void *small = cache.allocate(256);
+  ASSERT_NE(small, nullptr);
+  cache.close();
+  // A tensor made from it is still in use: the slab stays.
+  std::memset(small, 3, 256);
+  cache.release(small);
 }
 
 TEST(BufferCache, AfterCloseKeepsNothing) {
