@@ -7,11 +7,31 @@
 
 using namespace recur::rt;
 
+// Under AddressSanitizer, small blocks on a free list and a slab's unused
+// part are poisoned, so that a use after release is still reported.
+#if defined(__SANITIZE_ADDRESS__)
+#define RECUR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RECUR_ASAN 1
+#endif
+#endif
+#ifdef RECUR_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 BufferCache::~BufferCache() {
   for (auto &[size, ptr] : kept)
     std::free(ptr);
-  for (Slab &slab : slabs)
+  for (Slab &slab : slabs) {
+    UNPOISON(slab.begin, slab.bytes);
     std::free(slab.begin);
+  }
 }
 
 void *BufferCache::allocateSmall(size_t rounded) {
@@ -22,6 +42,7 @@ void *BufferCache::allocateSmall(size_t rounded) {
   size_t block = size_t(1) << log2;
   std::lock_guard<std::mutex> lock(mutex);
   if (void *ptr = freeLists[sizeClass]) {
+    UNPOISON(ptr, block);
     freeLists[sizeClass] = *static_cast<void **>(ptr);
     return ptr;
   }
@@ -38,9 +59,11 @@ void *BufferCache::allocateSmall(size_t rounded) {
     slab_bytes += bytes;
     unused[sizeClass] = begin;
     unusedEnd[sizeClass] = begin + bytes;
+    POISON(begin, bytes);
   }
   void *ptr = unused[sizeClass];
   unused[sizeClass] += block;
+  UNPOISON(ptr, block);
   return ptr;
 }
 
@@ -54,8 +77,10 @@ bool BufferCache::releaseSmall(void *ptr) {
   const Slab &slab = *(after - 1);
   if (p >= slab.begin + slab.bytes)
     return false;
+  size_t block = size_t(1) << (slab.sizeClass + kMinClass);
   *static_cast<void **>(ptr) = freeLists[slab.sizeClass];
   freeLists[slab.sizeClass] = ptr;
+  POISON(ptr, block);
   return true;
 }
 
