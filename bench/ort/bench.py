@@ -307,7 +307,8 @@ def uniform(rng, shape, lo=-1.0, hi=1.0):
 
 def rows(quick):
     """(name, description, model builder, input maker, bytes that must move
-    or None). `quick` shrinks T for a fast check of the harness."""
+    or None, the recurrent cell's shape for its floor or None). `quick`
+    shrinks T for a fast check of the harness."""
     t512, t4096 = (64, 256) if quick else (512, 4096)
     out = []
 
@@ -317,7 +318,9 @@ def rows(quick):
                     f"{cell} {layers} layer{'s' if layers > 1 else ''}, "
                     f"T={T} B={B} I={I} H={H}",
                     lambda: rnn_model(cell, layers, I, H, seed=1),
-                    lambda rng: [uniform(rng, (T, B, I))], None))
+                    lambda rng: [uniform(rng, (T, B, I))], None,
+                    dict(T=T, B=B, I=I, H=H, layers=layers,
+                         gates=4 if cell == "LSTM" else 3)))
 
     rnn_row("LSTM", 1, t512, 1, 256, 256)
     rnn_row("LSTM", 1, t512, 16, 256, 256)
@@ -331,7 +334,7 @@ def rows(quick):
                 f"minGRU loop with projections, T={T} B={B} I=H={H}",
                 lambda: mingru_model(H, H, seed=2),
                 lambda rng: [uniform(rng, (T, B, H)), uniform(rng, (B, H))],
-                None))
+                None, None))
     def scan_inputs(T):
         return lambda rng: [uniform(rng, (T, B, H), -3, 3),
                             uniform(rng, (T, B, H)), uniform(rng, (B, H))]
@@ -339,14 +342,14 @@ def rows(quick):
     out.append((f"mingru-scan-T{T}-B{B}-H{H}",
                 f"minGRU scan (gates given), Loop, T={T} B={B} H={H}",
                 lambda: mingru_scan_model(H), scan_inputs(T),
-                4 * (3 * T * B * H + 2 * B * H)))
+                4 * (3 * T * B * H + 2 * B * H), None))
     # The streaming row: 200 MB moved, far larger than the caches; an ONNX
     # Scan, since onnxruntime's Loop is quadratic in T (mingru_scan_op_model).
     Ts = 4096 if quick else 65536
     out.append((f"mingru-scanop-T{Ts}-B{B}-H{H}",
                 f"minGRU scan (gates given), Scan op, T={Ts} B={B} H={H}",
                 lambda: mingru_scan_op_model(H), scan_inputs(Ts),
-                4 * (3 * Ts * B * H + 2 * B * H)))
+                4 * (3 * Ts * B * H + 2 * B * H), None))
     # T=4096, not the issue's 65536: one call of today's module takes
     # about 0.8 s at T=4096.
     D, N = 256, 16
@@ -358,7 +361,7 @@ def rows(quick):
                              uniform(rng, (T, B, D), 0.001, 0.1),
                              uniform(rng, (T, B, N)),
                              uniform(rng, (T, B, N))],
-                4 * (T * B * (3 * D + 2 * N) + B * D * N)))
+                4 * (T * B * (3 * D + 2 * N) + B * D * N), None))
     return out
 
 
@@ -487,6 +490,133 @@ def stream_bandwidth(tmp, threads_list, min_time):
     return out
 
 
+FLOOR_C = r"""
+#include <pthread.h>
+#include <stddef.h>
+typedef float v16 __attribute__((vector_size(64), aligned(64)));
+typedef struct { const v16 *w; const float *x; v16 *y; long tiles, k, steps;
+                 long iters; float out; } Part;
+/* 12 independent vector multiply-adds per iteration: the core's peak. */
+static void *fma_run(void *p) {
+  Part *q = p;
+  v16 acc[12] = {0};
+  v16 m = {0}, c = {0};
+  for (int j = 0; j < 16; ++j) { m[j] = 0.999f; c[j] = 1e-3f * j; }
+  for (long i = 0; i < q->iters; ++i)
+    for (int a = 0; a < 12; ++a) acc[a] = acc[a] * m + c;
+  float s = 0;
+  for (int a = 0; a < 12; ++a) s += acc[a][0];
+  q->out = s;
+  return 0;
+}
+/* y = x W, W packed [tiles][k][4 x 16 floats], `steps` times: a B=1
+   recurrence's step over weights that stay in this thread's caches. */
+static void *mv_run(void *p) {
+  Part *q = p;
+  for (long s = 0; s < q->steps; ++s)
+    for (long t = 0; t < q->tiles; ++t) {
+      const v16 *w = q->w + t * q->k * 4;
+      v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+      for (long k = 0; k < q->k; ++k) {
+        float x = q->x[k];
+        a0 += x * w[4 * k]; a1 += x * w[4 * k + 1];
+        a2 += x * w[4 * k + 2]; a3 += x * w[4 * k + 3];
+      }
+      q->y[4 * t] = a0; q->y[4 * t + 1] = a1;
+      q->y[4 * t + 2] = a2; q->y[4 * t + 3] = a3;
+    }
+  return 0;
+}
+static void spread(void *(*fn)(void *), Part *p, int threads) {
+  pthread_t t[64];
+  for (int i = 1; i < threads; ++i) pthread_create(&t[i], 0, fn, &p[i]);
+  fn(&p[0]);
+  for (int i = 1; i < threads; ++i) pthread_join(t[i], 0);
+}
+float fma_peak(long iters, int threads) {
+  Part p[64] = {0};
+  for (int i = 0; i < threads; ++i) p[i].iters = iters;
+  spread(fma_run, p, threads);
+  return p[0].out;
+}
+/* Each thread its own `tiles` tiles of 64 columns (w holds threads times
+   as many), x [k], y [threads * tiles * 64]. */
+void matvec(const float *w, const float *x, float *y, long tiles, long k,
+            long steps, int threads) {
+  Part p[64] = {0};
+  for (int i = 0; i < threads; ++i)
+    p[i] = (Part){(const v16 *)w + i * tiles * k * 4, x,
+                  (v16 *)y + i * tiles * 4, tiles, k, steps, 0, 0};
+  spread(mv_run, p, threads);
+}
+"""
+
+
+def aligned_full(n, value):
+    """n float32s of `value` at a 64-byte aligned address (the C probes
+    load them as 64-byte vectors)."""
+    buf = np.full(n + 16, value, np.float32)
+    skip = (-buf.ctypes.data % 64) // 4
+    return buf[skip:skip + n]
+
+
+def floor_probes(tmp, threads_list, shapes, min_time):
+    """The two rates a recurrent cell's floor is made of, measured with C
+    (clang, -O3 -march=native): {threads: multiply-adds per second} at the
+    core's peak (register-resident), and {(threads, weight bytes): seconds
+    per step} of a matrix-vector product that reads a packed recurrent
+    weight from the caches every step, each thread its share of the
+    weight's 64-column tiles (as Recur's pool deals a step's tiles; the
+    largest share counts). `shapes`: (K, N) weights. Empty without a C
+    compiler."""
+    cc = next((c for c in ("clang-22", "clang", "cc") if shutil.which(c)),
+              None)
+    if cc is None:
+        return {}, {}
+    src, lib = os.path.join(tmp, "floor.c"), os.path.join(tmp, "floor.so")
+    with open(src, "w") as f:
+        f.write(FLOOR_C)
+    subprocess.run([cc, "-O3", "-march=native", "-shared", "-fPIC",
+                    "-pthread", src, "-o", lib], check=True)
+    so = ctypes.CDLL(lib)
+    so.fma_peak.restype = ctypes.c_float
+    peak, mv = {}, {}
+    iters = 1 << 22
+    for threads in threads_list:
+        ms, _ = median_ms(lambda: so.fma_peak(ctypes.c_long(iters), threads),
+                          min_time / 4)
+        peak[threads] = 12 * 16 * iters * threads / (ms * 1e-3)
+        for K, N in shapes:
+            tiles = -(-N // 64 // threads) if N >= 64 else 1
+            w = aligned_full(threads * tiles * K * 64, 1e-3)
+            x = np.ones(K, np.float32)
+            y = aligned_full(threads * tiles * 64, 0.0)
+            steps = max(1, int(2e8 // w.nbytes))
+            args = [a.ctypes.data_as(ctypes.c_void_p) for a in (w, x, y)]
+            ms, _ = median_ms(lambda: so.matvec(*args, ctypes.c_long(tiles),
+                                                ctypes.c_long(K),
+                                                ctypes.c_long(steps),
+                                                threads), min_time / 4)
+            mv[(threads, K * N * 4)] = ms * 1e-3 / steps
+    return peak, mv
+
+
+def cell_floor_ms(cell, threads, peak, mv):
+    """A lower bound on one call of an LSTM/GRU row: per layer, the input
+    projection at the peak multiply-add rate, and per step the recurrent
+    matrix product, whichever is slower of its multiply-adds at the peak
+    and its weight read from the caches at the measured rate (gate math,
+    copies and the threads' hand-offs not counted)."""
+    T, B, I, H, G = (cell[k] for k in ("T", "B", "I", "H", "gates"))
+    total, inputs = 0.0, I
+    for _ in range(cell["layers"]):
+        step = max(B * H * G * H / peak[threads],
+                   mv[(threads, 4 * H * G * H)])
+        total += T * B * inputs * G * H / peak[threads] + T * step
+        inputs = H
+    return total * 1e3
+
+
 # --- Main --------------------------------------------------------------------
 
 
@@ -524,7 +654,18 @@ def main():
     selected = [r for r in rows(args.quick)
                 if not args.rows or any(s in r[0]
                                         for s in args.rows.split(","))]
-    for name, desc, build, make_inputs, must_move in selected:
+    shapes = sorted({(c["H"], c["gates"] * c["H"])
+                     for *_, c in selected if c})
+    peak, mv = floor_probes(tmp, threads_list, shapes, args.min_time)
+    for t in peak:
+        rates = ", ".join(
+            f"{w >> 10} KiB weight {mv[(t, w)] * 1e6:.2f} us/step "
+            f"({w / mv[(t, w)] / 1e9:.0f} GB/s)"
+            for (tt, w) in sorted(mv) if tt == t)
+        print(f"floor rates, {t} thread{'s' if t > 1 else ''}: "
+              f"{peak[t] / 1e9:.0f} G multiply-adds/s; matrix-vector from "
+              f"cache: {rates}", flush=True)
+    for name, desc, build, make_inputs, must_move, cell in selected:
         onnx_path = os.path.join(tmp, name + ".onnx")
         rmod = os.path.join(tmp, name + ".rmod")
         onnx.save(build(), onnx_path)
@@ -536,7 +677,7 @@ def main():
             print(f"{name}: recur-compile failed:\n{p.stderr.strip()}",
                   file=sys.stderr)
             table.append((desc, "-", f"{compile_s:.2f}", "-", "-", "-", "-",
-                          "-", "COMPILE FAILED"))
+                          "-", "-", "COMPILE FAILED"))
             failures += 1
             continue
 
@@ -562,7 +703,8 @@ def main():
             except RuntimeError as e:
                 print(f"{name}: recur-run failed:\n{e}", file=sys.stderr)
                 table.append((desc, threads, f"{compile_s:.2f}", "-",
-                              f"{ort_ms:.2f}", "-", "-", "-", "RUN FAILED"))
+                              f"{ort_ms:.2f}", "-", "-", "-", "-",
+                              "RUN FAILED"))
                 failures += 1
                 continue
             err = rel_err([np.load(f) for f in out_files], want)
@@ -574,9 +716,12 @@ def main():
             if must_move and threads in bandwidth:
                 gbs = must_move / (recur_ms * 1e-3) / 1e9
                 bw = f"{gbs:.2f} ({100 * gbs / bandwidth[threads]:.0f}%)"
+            floor = "-"
+            if cell and threads in peak:
+                floor = f"{cell_floor_ms(cell, threads, peak, mv):.2f}"
             table.append((desc, threads, f"{compile_s:.2f}",
                           f"{recur_ms:.2f}", f"{ort_ms:.2f}",
-                          f"{ort_ms / recur_ms:.2f}", bw,
+                          f"{ort_ms / recur_ms:.2f}", floor, bw,
                           f"{must_move / 1e6:.1f}" if must_move else "-",
                           verdict))
             print(f"  {name} threads={threads}: recur {recur_ms:.2f} ms, "
@@ -584,15 +729,19 @@ def main():
 
     print()
     print("| model | threads | compile s | recur ms | onnxruntime ms | ratio "
-          "| recur GB/s (% of stream) | MB moved | max rel err |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| floor ms | recur GB/s (% of stream) | MB moved | max rel err |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+          "| ---: |")
     for row in table:
         print("| " + " | ".join(str(c) for c in row) + " |")
     print()
     print("ratio = onnxruntime ms / recur ms (above 1: Recur is faster). "
-          "GB/s: the bytes that must move (inputs read once, outputs written "
-          "once) over recur's time, against the streaming bandwidth at the "
-          "same thread count.")
+          "floor: a lower bound for LSTM/GRU rows from the floor rates (the "
+          "projections at the peak multiply-add rate, each step's recurrent "
+          "product at that rate or its weight's read from cache, whichever "
+          "is slower). GB/s: the bytes that must move (inputs read once, "
+          "outputs written once) over recur's time, against the streaming "
+          "bandwidth at the same thread count.")
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     return 1 if failures else 0
