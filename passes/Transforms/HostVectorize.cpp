@@ -58,6 +58,34 @@ LogicalResult checkVectorBits(Operation *op, StringRef pass, int64_t bits) {
                          << bits;
 }
 
+/// How an operand of an elementwise generic is read along the innermost
+/// loop: as a vector (its map ends with that loop, its rows are
+/// contiguous) or as one element broadcast (its map does not use it).
+enum class Access { Vector, Broadcast };
+
+/// The access of every operand of elementwise generic `op` when it can be
+/// vectorized along its innermost loop.
+std::optional<SmallVector<Access>> elementwiseAccesses(linalg::GenericOp op);
+
+/// The values `op`'s body yields at `ivs` (its loops' indices) and the
+/// `lanes` - 1 next points along the innermost loop, as vectors:
+/// `operands` (standing for `op`'s) read as `accesses` says, operands the
+/// body does not read left alone.
+SmallVector<Value> emitBodyOnVectors(OpBuilder &b, Location loc,
+                                     linalg::GenericOp op,
+                                     ArrayRef<Access> accesses,
+                                     ValueRange operands, ValueRange ivs,
+                                     int64_t lanes);
+
+/// An elementwise generic that writes all of a matmul's output right before
+/// it (a bias broadcast to every row, a step's input projection plus a
+/// bias): the kernel computes its values straight into the accumulators
+/// instead of reading them back from memory, and the generic goes.
+struct InitProducer {
+  linalg::GenericOp op;
+  SmallVector<Access> accesses;
+};
+
 /// The operands of a plain f32 matmul C[m, n] += A[m, k] * B[k, n] on
 /// buffers whose B and C rows are contiguous.
 struct Matmul {
@@ -65,6 +93,8 @@ struct Matmul {
   /// B's whole column tiles as [n / cols, k, cols]: a packed copy (each
   /// tile contiguous) or a strided view of B itself.
   Value tiles;
+  /// What C holds before the matmul, when the kernel computes it.
+  std::optional<InitProducer> init;
 };
 
 bool hasUnitInnerStride(Value value) {
@@ -137,6 +167,13 @@ void emitTile(OpBuilder &b, Location loc, const Matmul &mm, Value row,
                                b, loc, row,
                                arith::ConstantIndexOp::create(b, loc, r));
     rowIndex.push_back(index);
+    if (mm.init) {
+      linalg::GenericOp producer = mm.init->op;
+      acc.push_back(emitBodyOnVectors(b, loc, producer, mm.init->accesses,
+                                      producer->getOperands(),
+                                      ValueRange{index, col}, cols)[0]);
+      continue;
+    }
     acc.push_back(
         vector::LoadOp::create(b, loc, vecType, mm.c, ValueRange{index, col}));
   }
@@ -329,6 +366,56 @@ Value tilesFor(linalg::LinalgOp op, const Matmul &mm, int64_t cols) {
   return tiles;
 }
 
+/// The buffer `value` is a view of, through view ops.
+Value rootBuffer(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+/// The generic that writes all of `op`'s output right before it, when the
+/// kernel can compute it instead (InitProducer): its body elementwise on
+/// vectors, its output map the identity, its inputs not views of the
+/// output's allocation and read along their unit-stride rows or
+/// broadcast, nothing but pure ops between it and `op`, and no column
+/// tail (n a known multiple of `cols`: the tail's matmul would need C).
+std::optional<InitProducer> findInitProducer(linalg::LinalgOp op,
+                                             const Matmul &mm, int64_t cols) {
+  auto cType = cast<MemRefType>(mm.c.getType());
+  Value root = rootBuffer(mm.c);
+  if (cType.isDynamicDim(1) || cType.getDimSize(1) % cols != 0 ||
+      !root.getDefiningOp<memref::AllocOp>())
+    return std::nullopt;
+  Operation *prev = op->getPrevNode();
+  while (prev && !isa<linalg::GenericOp>(prev) && isMemoryEffectFree(prev))
+    prev = prev->getPrevNode();
+  auto producer = dyn_cast_or_null<linalg::GenericOp>(prev);
+  if (!producer || producer.getNumDpsInits() != 1 ||
+      producer.getNumLoops() != 2)
+    return std::nullopt;
+  OpOperand *init = producer.getDpsInitOperand(0);
+  if (init->get() != mm.c ||
+      !producer.getMatchingIndexingMap(init).isIdentity() ||
+      producer.payloadUsesValueFromOperand(init) ||
+      producer.getBody()->getTerminator()->getNumOperands() != 1)
+    return std::nullopt;
+  std::optional<SmallVector<Access>> accesses = elementwiseAccesses(producer);
+  if (!accesses)
+    return std::nullopt;
+  for (OpOperand *input : producer.getDpsInputOperands()) {
+    if (rootBuffer(input->get()) == root)
+      return std::nullopt;
+    auto type = cast<MemRefType>(input->get().getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if ((*accesses)[input->getOperandNumber()] == Access::Vector &&
+        (failed(type.getStridesAndOffset(strides, offset)) ||
+         strides.back() != 1))
+      return std::nullopt;
+  }
+  return InitProducer{producer, std::move(*accesses)};
+}
+
 /// Replaces `op` by register tiles of `rows` x `cols` over its full column
 /// tiles (tail rows one at a time) and a linalg.matmul on the column tail.
 /// The tiles go column tile by column tile, all of a column's row tiles in
@@ -337,6 +424,8 @@ Value tilesFor(linalg::LinalgOp op, const Matmul &mm, int64_t cols) {
 /// (its slice of B, the same every step of a recurrence).
 void rewriteMatmul(linalg::LinalgOp op, Matmul mm, int64_t rows,
                    int64_t cols) {
+  // The producer first: packing B puts code between it and `op`.
+  mm.init = findInitProducer(op, mm, cols);
   mm.tiles = tilesFor(op, mm, cols);
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -392,6 +481,8 @@ void rewriteMatmul(linalg::LinalgOp op, Matmul mm, int64_t rows,
     scf::YieldOp::create(tb, tloc);
   });
   op->erase();
+  if (mm.init)
+    mm.init->op->erase();
 }
 
 struct RecurHostMatmulKernelsPass
@@ -421,10 +512,6 @@ struct RecurHostMatmulKernelsPass
 // --recur-host-vectorize-elementwise
 //===----------------------------------------------------------------------===//
 
-/// How an operand of an elementwise generic is read along the innermost
-/// loop: as a vector (its map ends with that loop, its rows are
-/// contiguous) or as one element broadcast (its map does not use it).
-enum class Access { Vector, Broadcast };
 
 /// Whether body op `op` computes lane by lane on vectors as on scalars and
 /// lowers to LLVM without a library call.
@@ -490,6 +577,68 @@ std::optional<SmallVector<Access>> elementwiseAccesses(linalg::GenericOp op) {
   return accesses;
 }
 
+SmallVector<Value> emitBodyOnVectors(OpBuilder &pb, Location ploc,
+                                     linalg::GenericOp op,
+                                     ArrayRef<Access> accesses,
+                                     ValueRange operands, ValueRange ivs,
+                                     int64_t lanes) {
+  IRMapping mapping;
+  Block *body = op.getBody();
+  auto indices = [&](OpOperand &operand) {
+    SmallVector<Value> result;
+    for (AffineExpr expr : op.getMatchingIndexingMap(&operand).getResults())
+      result.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
+    return result;
+  };
+  auto vectorOf = [&](Type type) { return VectorType::get({lanes}, type); };
+  for (auto [operand, access] : llvm::zip(op->getOpOperands(), accesses)) {
+    BlockArgument arg = body->getArgument(operand.getOperandNumber());
+    if (arg.use_empty())
+      continue;
+    Value value;
+    if (access == Access::Vector) {
+      value = vector::LoadOp::create(pb, ploc, vectorOf(arg.getType()),
+                                     operands[operand.getOperandNumber()],
+                                     indices(operand));
+    } else {
+      Value elem = memref::LoadOp::create(
+          pb, ploc, operands[operand.getOperandNumber()], indices(operand));
+      value =
+          vector::BroadcastOp::create(pb, ploc, vectorOf(arg.getType()), elem);
+    }
+    mapping.map(arg, value);
+  }
+  // The body on vectors: operands from outside it (and constants)
+  // broadcast.
+  auto vectorValue = [&](Value v) -> Value {
+    if (Value mapped = mapping.lookupOrNull(v))
+      return mapped;
+    Value splat =
+        vector::BroadcastOp::create(pb, ploc, vectorOf(v.getType()), v);
+    mapping.map(v, splat);
+    return splat;
+  };
+  for (Operation &bodyOp : body->without_terminator()) {
+    if (auto constant = dyn_cast<arith::ConstantOp>(bodyOp)) {
+      Value scalar = pb.clone(bodyOp)->getResult(0);
+      mapping.map(constant.getResult(), vectorValue(scalar));
+      continue;
+    }
+    SmallVector<Value> vectorOperands;
+    for (Value v : bodyOp.getOperands())
+      vectorOperands.push_back(vectorValue(v));
+    OperationState state(ploc, bodyOp.getName());
+    state.addOperands(vectorOperands);
+    state.addTypes(vectorOf(bodyOp.getResult(0).getType()));
+    state.addAttributes(bodyOp.getAttrs());
+    mapping.map(bodyOp.getResult(0), pb.create(state)->getResult(0));
+  }
+  SmallVector<Value> values;
+  for (Value value : cast<linalg::YieldOp>(body->getTerminator()).getValues())
+    values.push_back(vectorValue(value));
+  return values;
+}
+
 /// Emits `op` as an scf.parallel over its outer loops and whole vectors of
 /// `lanes` along the innermost one, and a copy of `op` on the subviews that
 /// hold the rest of the innermost dimension; `operands` stand for `op`'s.
@@ -517,68 +666,17 @@ void emitVectorized(OpBuilder &b, linalg::GenericOp op,
   scf::ParallelOp::create(
       b, loc, lbs, ubs, steps,
       [&](OpBuilder &pb, Location ploc, ValueRange ivs) {
-        IRMapping mapping;
-        Block *body = op.getBody();
-        auto indices = [&](OpOperand &operand) {
-          SmallVector<Value> result;
-          for (AffineExpr expr :
-               op.getMatchingIndexingMap(&operand).getResults())
-            result.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
-          return result;
-        };
-        auto vectorOf = [&](Type type) {
-          return VectorType::get({lanes}, type);
-        };
-        for (auto [operand, access] :
-             llvm::zip(op->getOpOperands(), accesses)) {
-          BlockArgument arg = body->getArgument(operand.getOperandNumber());
-          if (arg.use_empty())
-            continue;
-          Value value;
-          if (access == Access::Vector) {
-            value = vector::LoadOp::create(
-                pb, ploc, vectorOf(arg.getType()),
-                operands[operand.getOperandNumber()], indices(operand));
-          } else {
-            Value elem = memref::LoadOp::create(
-                pb, ploc, operands[operand.getOperandNumber()],
-                indices(operand));
-            value = vector::BroadcastOp::create(
-                pb, ploc, vectorOf(arg.getType()), elem);
-          }
-          mapping.map(arg, value);
-        }
-        // The body on vectors: operands from outside it (and constants)
-        // broadcast.
-        auto vectorValue = [&](Value v) -> Value {
-          if (Value mapped = mapping.lookupOrNull(v))
-            return mapped;
-          Value splat =
-              vector::BroadcastOp::create(pb, ploc, vectorOf(v.getType()), v);
-          mapping.map(v, splat);
-          return splat;
-        };
-        for (Operation &bodyOp : body->without_terminator()) {
-          if (auto constant = dyn_cast<arith::ConstantOp>(bodyOp)) {
-            Value scalar = pb.clone(bodyOp)->getResult(0);
-            mapping.map(constant.getResult(), vectorValue(scalar));
-            continue;
-          }
-          SmallVector<Value> operands;
-          for (Value v : bodyOp.getOperands())
-            operands.push_back(vectorValue(v));
-          OperationState state(ploc, bodyOp.getName());
-          state.addOperands(operands);
-          state.addTypes(vectorOf(bodyOp.getResult(0).getType()));
-          state.addAttributes(bodyOp.getAttrs());
-          mapping.map(bodyOp.getResult(0), pb.create(state)->getResult(0));
-        }
-        auto yield = cast<linalg::YieldOp>(body->getTerminator());
+        SmallVector<Value> values =
+            emitBodyOnVectors(pb, ploc, op, accesses, operands, ivs, lanes);
         for (auto [init, value] :
-             llvm::zip(op.getDpsInitsMutable(), yield.getValues()))
-          vector::StoreOp::create(pb, ploc, vectorValue(value),
-                                  operands[init.getOperandNumber()],
-                                  indices(init));
+             llvm::zip(op.getDpsInitsMutable(), values)) {
+          SmallVector<Value> indices;
+          for (AffineExpr expr :
+               op.getMatchingIndexingMap(&init).getResults())
+            indices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
+          vector::StoreOp::create(pb, ploc, value,
+                                  operands[init.getOperandNumber()], indices);
+        }
       });
   // The rest of the innermost dimension, if any: `op` on subviews.
   Value rest = arith::SubIOp::create(b, loc, n, full);

@@ -21,7 +21,10 @@
 // CHECK: ok dense_tanh: M=4 K=2 N=0
 // CHECK: ok dense_tanh: M=18 K=5 N=130
 // CHECK: ok dense_tanh: M=3 K=7 N=130
+// CHECK: ok dense_tanh: M=17 K=6 N=128
 // CHECK: ok dense_tanh: M=6 K=3 N=5, no env
+// CHECK: ok dense_bias: M=9 K=5
+// CHECK: ok dense_bias: M=21 K=3
 // CHECK: ok row_sums: M=11 N=6
 // CHECK: PASSED
 
@@ -50,6 +53,32 @@ func.func @dense_tanh(%x: tensor<?x?xf32>, %w: tensor<?x?xf32>, %b: tensor<f32>)
     linalg.yield %t : f32
   } -> tensor<?x?xf32>
   return %y : tensor<?x?xf32>
+}
+
+// x w + (z + bias + r): the sum after the matmul starts the matmul's sums
+// (--recur-host-fuse-elementwise), and with a known column count, a
+// multiple of the kernel's tiles, the kernel computes z + bias + r into its
+// accumulators (z read along rows, bias per column, r per row).
+func.func @dense_bias(%x: tensor<?x?xf32>, %w: tensor<?x64xf32>, %z: tensor<?x64xf32>,
+                      %bias: tensor<64xf32>, %r: tensor<?xf32>) -> tensor<?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %empty = tensor.empty(%m) : tensor<?x64xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x64xf32>) -> tensor<?x64xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<?x?xf32>, tensor<?x64xf32>)
+                     outs(%acc : tensor<?x64xf32>) -> tensor<?x64xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id, affine_map<(i, j) -> (j)>, #row, #id],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%z, %p, %bias, %r : tensor<?x64xf32>, tensor<?x64xf32>, tensor<64xf32>, tensor<?xf32>)
+      outs(%empty : tensor<?x64xf32>) {
+  ^bb0(%zv: f32, %v: f32, %b: f32, %rv: f32, %out: f32):
+    %s = arith.addf %zv, %b : f32
+    %t = arith.addf %s, %rv : f32
+    %u = arith.addf %v, %t : f32
+    linalg.yield %u : f32
+  } -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
 }
 
 // Sums of the rows.

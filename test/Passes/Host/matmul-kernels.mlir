@@ -207,3 +207,81 @@ func.func @in_place(%a: memref<64x64xf32>, %w: memref<64x64xf32>, %n: index) {
   }
   return
 }
+
+// -----
+
+// The elementwise op that writes all of C right before the matmul (z plus a
+// bias per column) is computed into the accumulators instead: no generic,
+// no load of C. With 512 columns (a multiple of 64) there is no column
+// tail that would need C.
+// CHECK-LABEL: func.func @init_producer(
+// CHECK-SAME:      %[[Z:[^:]*]]: memref<?x512xf32>, %[[BIAS:[^:]*]]: memref<512xf32>
+// CHECK-NOT:     linalg.generic
+// CHECK:         scf.parallel (%[[J:.*]], %[[I:.*]]) =
+// CHECK:           %[[ZV:.*]] = vector.load %[[Z]][%[[I]], %[[J]]] : memref<?x512xf32>, vector<64xf32>
+// CHECK:           %[[BV:.*]] = vector.load %[[BIAS]][%[[J]]] : memref<512xf32>, vector<64xf32>
+// CHECK:           arith.addf %[[ZV]], %[[BV]] : vector<64xf32>
+// CHECK-NOT:       vector.load %[[C:.*]][%[[I]], %[[J]]] : memref<?x512xf32>
+// CHECK:           scf.for
+func.func @init_producer(%a: memref<?x64xf32>, %b: memref<64x512xf32>, %z: memref<?x512xf32>, %bias: memref<512xf32>) -> memref<?x512xf32> {
+  %c0 = arith.constant 0 : index
+  %m = memref.dim %a, %c0 : memref<?x64xf32>
+  %c = memref.alloc(%m) : memref<?x512xf32>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%z, %bias : memref<?x512xf32>, memref<512xf32>) outs(%c : memref<?x512xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+  linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x512xf32>) outs(%c : memref<?x512xf32>)
+  return %c : memref<?x512xf32>
+}
+
+// Not fused: a column tail (500 columns: C's tail is the tail matmul's
+// init), an input that is a view of C's own buffer, C not an allocation
+// (it could alias an input), and an op with effects in between.
+// CHECK-LABEL: func.func @init_not_fused(
+// CHECK-COUNT-4: linalg.generic
+func.func @init_not_fused(%a: memref<?x64xf32>, %b: memref<64x500xf32>, %b2: memref<64x512xf32>,
+                          %z: memref<?x500xf32>, %carg: memref<4x512xf32>, %a4: memref<4x64xf32>,
+                          %w: memref<4x512xf32>) {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1.0 : f32
+  %m = memref.dim %a, %c0 : memref<?x64xf32>
+  %c = memref.alloc(%m) : memref<?x500xf32>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%z : memref<?x500xf32>) outs(%c : memref<?x500xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    linalg.yield %x : f32
+  }
+  linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x500xf32>) outs(%c : memref<?x500xf32>)
+  %big = memref.alloc() : memref<8x512xf32>
+  %top = memref.subview %big[0, 0] [4, 512] [1, 1] : memref<8x512xf32> to memref<4x512xf32, strided<[512, 1]>>
+  %bottom = memref.subview %big[4, 0] [4, 512] [1, 1] : memref<8x512xf32> to memref<4x512xf32, strided<[512, 1], offset: 2048>>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bottom : memref<4x512xf32, strided<[512, 1], offset: 2048>>) outs(%top : memref<4x512xf32, strided<[512, 1]>>) {
+  ^bb0(%x: f32, %out: f32):
+    linalg.yield %x : f32
+  }
+  linalg.matmul ins(%a4, %b2 : memref<4x64xf32>, memref<64x512xf32>) outs(%top : memref<4x512xf32, strided<[512, 1]>>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%w : memref<4x512xf32>) outs(%carg : memref<4x512xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    linalg.yield %x : f32
+  }
+  linalg.matmul ins(%a4, %b2 : memref<4x64xf32>, memref<64x512xf32>) outs(%carg : memref<4x512xf32>)
+  %c2 = memref.alloc() : memref<4x512xf32>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%w : memref<4x512xf32>) outs(%c2 : memref<4x512xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    linalg.yield %x : f32
+  }
+  memref.store %one, %w[%c0, %c0] : memref<4x512xf32>
+  linalg.matmul ins(%a4, %b2 : memref<4x64xf32>, memref<64x512xf32>) outs(%c2 : memref<4x512xf32>)
+  return
+}

@@ -306,9 +306,11 @@ static void run_kernels(void *lib) {
   /* @dense_tanh(x [M, K], w [K, N], b []) -> tanh(x w + b) [M, N]; the last
    * case with no env at all (loops run on the calling thread). N = 130:
    * whole column tiles of the matmul kernel and a tail, w packed (18 rows,
-   * 2 past the last whole row tile) or read in place (3 rows). */
-  const int64_t dims[][3] = {{9, 5, 7},    {1, 3, 1},   {0, 4, 6}, {4, 2, 0},
-                             {18, 5, 130}, {3, 7, 130}, {6, 3, 5}};
+   * 2 past the last whole row tile) or read in place (3 rows). N = 128:
+   * no tail, so the kernel starts its sums at b itself. */
+  const int64_t dims[][3] = {{9, 5, 7},   {1, 3, 1},    {0, 4, 6},
+                             {4, 2, 0},   {18, 5, 130}, {3, 7, 130},
+                             {17, 6, 128}, {6, 3, 5}};
   const int numCases = sizeof dims / sizeof dims[0];
   for (int s = 0; s < numCases; ++s) {
     const recur_host_env *call_env = s < numCases - 1 ? &env : NULL;
@@ -344,6 +346,47 @@ static void run_kernels(void *lib) {
       free(ops[i].data);
     free(x);
     free(w);
+  }
+
+  /* @dense_bias(x [M, K], w [K, 64], z [M, 64], bias [64], r [M]) ->
+   * x w + z + bias + r [M, 64]. */
+  const int64_t biasDims[][2] = {{9, 5}, {21, 3}};
+  for (int s = 0; s < 2; ++s) {
+    int64_t M = biasDims[s][0], K = biasDims[s][1], N = 64;
+    float *x = fill(M * K, 11 + s), *w = fill(K * N, 13 + s),
+          *z = fill(M * N, 17 + s), *bias = fill(N, 19 + s),
+          *r = fill(M, 23 + s);
+    int64_t xs[] = {M, K}, ws[] = {K, N}, zs[] = {M, N}, bs[] = {N},
+            rs[] = {M};
+    array ops[5] = {make_array(2, xs, x), make_array(2, ws, w),
+                    make_array(2, zs, z), make_array(1, bs, bias),
+                    make_array(1, rs, r)};
+    void *operands[5];
+    for (int i = 0; i < 5; ++i)
+      operands[i] = ops[i].words;
+    int64_t results[RECUR_HOST_DESCRIPTOR_WORDS(2)];
+    lookup(lib, "__recur_entry_dense_bias")(&env, operands, results);
+    double *want = malloc(sizeof(double) * M * N);
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        double acc = (double)z[i * N + j] + bias[j] + r[i];
+        for (int64_t k = 0; k < K; ++k)
+          acc += (double)x[i * K + k] * w[k * N + j];
+        want[i * N + j] = acc;
+      }
+    int failures_before = failures;
+    int64_t sizes[] = {M, N};
+    check_result("dense_bias", results, 2, sizes, want, ops, 5);
+    if (failures == failures_before)
+      printf("ok dense_bias: M=%lld K=%lld\n", (long long)M, (long long)K);
+    free(want);
+    for (int i = 0; i < 5; ++i)
+      free(ops[i].data);
+    free(x);
+    free(w);
+    free(z);
+    free(bias);
+    free(r);
   }
 
   /* @row_sums(x [M, N]) -> sum over N [M]: the reduction stays inside the
