@@ -509,6 +509,14 @@ def RecurOutlineHostParallel
       @__recur_par_launch_N(%n: index, captures...)`, where `%n` is the
       product of the trip counts (computed at run time; 0 when any is 0).
 
+    With two or more dimensions, a work item runs a tile of the innermost
+    one (up to 256 iterations; the whole dimension when it has at most 512)
+    in an inner `scf.for`, so that the index is taken apart once per tile;
+    a tile holds at most 4096 estimated operations, so a body that is a
+    loop itself (a matmul's register tile over its reduction) is a work
+    item of its own and the column tiles of a matrix-vector product spread
+    over the threads.
+
     Captures are the values defined above the loop that it reads (memrefs,
     indices, scalars, vectors), and the bounds the body needs to rebuild the
     induction variables (all but the first upper bound); constants are
@@ -702,6 +710,23 @@ def RecurHostFuseElementwise
     %a = linalg.generic ins(%x) outs(%e1) { 1 - sigmoid(x) }
     %b = linalg.generic ins(%x, %y) outs(%e2) { sigmoid(x) * y }
     ```
+
+    Before fusing: a `linalg.matmul` on a zero fill whose result only an
+    elementwise op reads, adding it to other terms through a chain of
+    `addf` up to its yield, accumulates into those terms instead (the
+    op minus the matmul's term becomes the matmul's init; the sum is
+    reassociated, within a few units in the last place), which drops the
+    fill and a pass over the output; `linalg.broadcast` becomes a generic
+    and `tensor.splat` a `linalg.fill`, so that both fuse into their
+    readers.
+
+    ```mlir
+    %mm = linalg.matmul ins(%h, %r) outs(%zero_fill)
+    %g = linalg.generic ins(%x_t, %mm, %bias) { x + (mm + bias) }
+    // becomes
+    %init = linalg.generic ins(%x_t, %bias) { x + bias }
+    %g = linalg.matmul ins(%h, %r) outs(%init)
+    ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -745,17 +770,31 @@ def RecurHostMatmulKernels
     linalg.matmul ins(%a, %b : memref<?x256xf32>, memref<256x1024xf32>)
                   outs(%c : memref<?x1024xf32>)
     // becomes (vector-bits=512)
-    scf.parallel (%i, %j) = (%c0, %c0) to (%m, %cols) step (%c4, %c64) {
+    // %tiles: %b's whole column tiles as [16, 256, 64] (packed or a view)
+    scf.parallel (%j, %i) = (%c0, %c0) to (%cols, %m) step (%c64, %c4) {
       // 4 rows of vector<64xf32> loaded from %c, then
-      // scf.for %k: load %b[%k, %j], broadcast %a[%i + r, %k], mulf, addf
-      // and the 4 rows stored back; rows past %m one at a time
+      // scf.for %k: load %tiles[%j / 64, %k, 0], broadcast %a[%i + r, %k],
+      // mulf, addf; the 4 rows stored back; rows past %m one at a time
     }
     // columns past the last whole tile: a linalg.matmul of the subviews
     ```
 
     The output is read and written once per tile instead of once per
     reduction step, which is what keeps a recurrent matvec (one row, the
-    B=1 case) and a projection off the load/store ports.
+    B=1 case) and a projection off the load/store ports. Column tiles are
+    the outer dimension, so a thread's share of the work items is a range
+    of columns: its slice of a recurrent weight, the same every step.
+
+    The right-hand side's whole column tiles are read as
+    `[n / cols, k, cols]`: packed once before the outermost loop that only
+    reads it (a recurrent weight), packed right before a matmul in no loop
+    with 16 rows or more (decided at run time for dynamic rows), else a
+    strided view of it. When an elementwise generic writes all of the
+    output right before the matmul (a bias broadcast, a step's projection
+    plus a bias; only pure ops between, inputs not views of the output's
+    allocation, a known column count that is a multiple of `cols`), the
+    tile's accumulators start as that generic's body evaluated on vectors
+    and the generic is erased.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
@@ -839,7 +878,11 @@ def RecurHostHoistLoopBuffers
     iteration), this pass allocates it before the loop and frees it after,
     innermost loops first, through as many `scf.for` levels as the sizes
     allow. It never crosses `scf.parallel` or `scf.forall`, whose iterations
-    need buffers of their own.
+    need buffers of their own. Sizes read from a loop-carried buffer
+    (`memref.dim %state`) count as defined outside when every iteration
+    yields a buffer of the same size: the carried buffer itself, one
+    allocated with its own dim, or one allocated with the very size value
+    the initial buffer was made with.
 
     ```mlir
     scf.for %t = %c0 to %n step %c1 {
