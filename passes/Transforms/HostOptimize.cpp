@@ -78,7 +78,15 @@ struct FoldAddIntoMatmul : OpRewritePattern<linalg::GenericOp> {
           !matmul.hasPureTensorSemantics() ||
           !isSingleUseZeroFill(matmul.getDpsInitOperand(0)->get()) ||
           // The default (identity) maps: C[m, n] += A[m, k] * B[k, n].
-          matmul.hasUserDefinedMaps())
+          matmul.hasUserDefinedMaps() ||
+          // Operands of the output's type: no `cast` attribute to keep.
+          llvm::any_of(matmul.getDpsInputs(),
+                       [&](Value v) {
+                         return getElementTypeOrSelf(v.getType()) !=
+                                getElementTypeOrSelf(input->get().getType());
+                       }) ||
+          // Not into a loop the matmul was hoisted out of.
+          matmul->getBlock() != op->getBlock())
         continue;
       BlockArgument arg = op.getMatchingBlockArgument(input);
       if (!arg.hasOneUse())

@@ -186,3 +186,40 @@ func.func @splat_operand(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
   } -> tensor<?x8xf32>
   return %r : tensor<?x8xf32>
 }
+
+// Nor when the sum is inside a loop and the matmul outside it (the matmul
+// would run every iteration), or when the matmul's operands are not of the
+// output's type (its `cast` would be lost).
+// CHECK-LABEL: func.func @not_moved_or_cast(
+// CHECK:         linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x4xf32>, tensor<4x8xf32>)
+// CHECK:         scf.for
+// CHECK-NOT:       linalg.matmul
+// CHECK:         }
+// CHECK:         linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%{{.*}}, %{{.*}} : tensor<2x4xi8>, tensor<4x8xi8>) outs(%{{.*}} : tensor<2x8xf32>)
+func.func @not_moved_or_cast(%a: tensor<2x4xf32>, %w: tensor<4x8xf32>, %x: tensor<2x8xf32>, %n: index,
+                             %ai: tensor<2x4xi8>, %wi: tensor<4x8xi8>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %mm = linalg.matmul ins(%a, %w : tensor<2x4xf32>, tensor<4x8xf32>) outs(%z : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %x) -> (tensor<2x8xf32>) {
+    %s = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+        ins(%acc, %mm : tensor<2x8xf32>, tensor<2x8xf32>) outs(%e : tensor<2x8xf32>) {
+    ^bb0(%p: f32, %q: f32, %out: f32):
+      %t = arith.addf %p, %q : f32
+      linalg.yield %t : f32
+    } -> tensor<2x8xf32>
+    scf.yield %s : tensor<2x8xf32>
+  }
+  %z2 = linalg.fill ins(%zero : f32) outs(%e : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %mi = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%ai, %wi : tensor<2x4xi8>, tensor<4x8xi8>) outs(%z2 : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %r2 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mi : tensor<2x8xf32>, tensor<2x8xf32>) outs(%e : tensor<2x8xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %t = arith.addf %p, %q : f32
+    linalg.yield %t : f32
+  } -> tensor<2x8xf32>
+  return %r, %r2 : tensor<2x8xf32>, tensor<2x8xf32>
+}
