@@ -375,8 +375,9 @@ Value rootBuffer(Value value) {
 
 /// The generic that writes all of `op`'s output right before it, when the
 /// kernel can compute it instead (InitProducer): its body elementwise on
-/// vectors, its output map the identity, its inputs not views of the
-/// output's allocation and read along their unit-stride rows or
+/// vectors, its output map the identity, its inputs views of other
+/// allocations or of function arguments (not of the output's allocation,
+/// nothing that could alias it) and read along their unit-stride rows or
 /// broadcast, nothing but pure ops between it and `op`, and no column
 /// tail (n a known multiple of `cols`: the tail's matmul would need C).
 std::optional<InitProducer> findInitProducer(linalg::LinalgOp op,
@@ -403,7 +404,15 @@ std::optional<InitProducer> findInitProducer(linalg::LinalgOp op,
   if (!accesses)
     return std::nullopt;
   for (OpOperand *input : producer.getDpsInputOperands()) {
-    if (rootBuffer(input->get()) == root)
+    // Its own allocation or an argument of the function, not C's: anything
+    // else (a select, a loop's iter_arg) could be C under another name.
+    Value inputRoot = rootBuffer(input->get());
+    auto arg = dyn_cast<BlockArgument>(inputRoot);
+    bool known =
+        (arg && isa<FunctionOpInterface>(arg.getOwner()->getParentOp())) ||
+        isa_and_nonnull<memref::AllocOp, memref::AllocaOp>(
+            inputRoot.getDefiningOp());
+    if (inputRoot == root || !known)
       return std::nullopt;
     auto type = cast<MemRefType>(input->get().getType());
     SmallVector<int64_t> strides;

@@ -9,11 +9,18 @@
 // RUN: recur-opt %s --recur-host-to-llvm | mlir-translate --mlir-to-llvmir -o %t.inline.ll
 // RUN: clang-22 -Wno-override-module -O2 -shared -fPIC %t.inline.ll -o %t.inline.so
 // RUN: %t.driver %t.inline.so kernels | FileCheck %s
+// The same with 512-bit vectors (4 x 64 register tiles; legal, if split,
+// on CPUs without AVX-512).
+// RUN: recur-opt %s --recur-host-to-llvm="min-parallel-work=0 vector-bits=512" | mlir-translate --mlir-to-llvmir -o %t.512.ll
+// RUN: clang-22 -Wno-override-module -O2 -shared -fPIC %t.512.ll -o %t.512.so
+// RUN: %t.driver %t.512.so kernels | FileCheck %s
 //
 // Host shared objects from plain tensor code, called through their entries
 // by Inputs/host_driver.c, which compares with plain C loops: one result, a
 // rank-0 operand, a libm call (tanh), empty dimensions, a reduction inside a
-// parallel loop, and a call with a null env (loops run on the caller).
+// parallel loop, a call with a null env (loops run on the caller), and the
+// matmul kernel's paths (packed or in-place right-hand side, row and column
+// tails, sums started at an elementwise op's values).
 
 // CHECK: ok dense_tanh: M=9 K=5 N=7
 // CHECK: ok dense_tanh: M=1 K=3 N=1
@@ -24,7 +31,8 @@
 // CHECK: ok dense_tanh: M=17 K=6 N=128
 // CHECK: ok dense_tanh: M=6 K=3 N=5, no env
 // CHECK: ok dense_bias: M=9 K=5
-// CHECK: ok dense_bias: M=21 K=3
+// CHECK: ok dense_bias: M=10 K=3
+// CHECK: ok dense_bias: M=23 K=4
 // CHECK: ok row_sums: M=11 N=6
 // CHECK: PASSED
 

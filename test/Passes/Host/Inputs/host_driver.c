@@ -305,9 +305,9 @@ static void run_mingru(void *lib, int64_t min_T) {
 static void run_kernels(void *lib) {
   /* @dense_tanh(x [M, K], w [K, N], b []) -> tanh(x w + b) [M, N]; the last
    * case with no env at all (loops run on the calling thread). N = 130:
-   * whole column tiles of the matmul kernel and a tail, w packed (18 rows,
-   * 2 past the last whole row tile) or read in place (3 rows). N = 128:
-   * no tail, so the kernel starts its sums at b itself. */
+   * whole column tiles of the matmul kernel and a tail, w packed (18 rows)
+   * or read in place (3 rows); 17 rows leave a row past the last whole
+   * row tile with 3- and 4-row tiles alike. */
   const int64_t dims[][3] = {{9, 5, 7},   {1, 3, 1},    {0, 4, 6},
                              {4, 2, 0},   {18, 5, 130}, {3, 7, 130},
                              {17, 6, 128}, {6, 3, 5}};
@@ -350,8 +350,10 @@ static void run_kernels(void *lib) {
 
   /* @dense_bias(x [M, K], w [K, 64], z [M, 64], bias [64], r [M]) ->
    * x w + z + bias + r [M, 64]. */
-  const int64_t biasDims[][2] = {{9, 5}, {21, 3}};
-  for (int s = 0; s < 2; ++s) {
+  /* Rows past the last whole row tile (3 or 4 rows a tile) run one at a
+   * time, their sums started the same way. */
+  const int64_t biasDims[][2] = {{9, 5}, {10, 3}, {23, 4}};
+  for (int s = 0; s < 3; ++s) {
     int64_t M = biasDims[s][0], K = biasDims[s][1], N = 64;
     float *x = fill(M * K, 11 + s), *w = fill(K * N, 13 + s),
           *z = fill(M * N, 17 + s), *bias = fill(N, 19 + s),
