@@ -5,7 +5,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -14,6 +13,8 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include "llvm/ADT/DenseMap.h"
+
+#include <cstring>
 
 using namespace mlir;
 
@@ -48,39 +49,172 @@ static std::optional<ArrayRef<char>> rawBytes(ElementsAttr attr) {
 }
 
 namespace {
-/// linalg.transpose of a constant that nothing else reads as a generic,
-/// which populateConstantFoldLinalgOperations folds.
-struct GeneralizeConstantTranspose : OpRewritePattern<linalg::TransposeOp> {
+
+/// The constant `value` is, when nothing else reads it: its op and, for a
+/// non-splat, its bytes (rawBytes); nullopt otherwise.
+struct SoleConstant {
+  arith::ConstantOp op;
+  ElementsAttr attr;
+  std::optional<ArrayRef<char>> bytes; // none for a splat
+};
+
+std::optional<SoleConstant> soleConstant(Value value,
+                                         bool slicesMayShare = false) {
+  auto op = value.getDefiningOp<arith::ConstantOp>();
+  // Slices may share a constant (a bidirectional LSTM's two directions):
+  // when every reader is a static slice, each becomes its own constant and
+  // the whole goes.
+  auto staticSlice = [](Operation *user) {
+    auto slice = dyn_cast<tensor::ExtractSliceOp>(user);
+    return slice && slice.getOffsets().empty() && slice.getSizes().empty() &&
+           slice.getStrides().empty();
+  };
+  if (!op || !(value.hasOneUse() ||
+               (slicesMayShare && llvm::all_of(value.getUsers(), staticSlice))))
+    return std::nullopt;
+  auto attr = dyn_cast<ElementsAttr>(op.getValue());
+  if (!attr)
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr); dense && dense.isSplat())
+    return SoleConstant{op, attr, std::nullopt};
+  std::optional<ArrayRef<char>> bytes = rawBytes(attr);
+  if (!bytes)
+    return std::nullopt;
+  return SoleConstant{op, attr, bytes};
+}
+
+SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// Replaces `op` (one result of static type) by a constant: the splat of
+/// `c` in that type, or `bytes` laid out in it.
+void replaceByConstant(PatternRewriter &rewriter, Operation *op,
+                       const SoleConstant &c, ArrayRef<char> bytes) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  DenseElementsAttr value =
+      c.bytes ? DenseElementsAttr::getFromRawBuffer(type, bytes)
+              : DenseElementsAttr::get(
+                    type, cast<DenseElementsAttr>(c.attr)
+                              .getSplatValue<Attribute>());
+  rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, value);
+}
+
+/// Calls `visit(source element offset)` for every element of a box of
+/// `sizes` in row-major order, where box index i is source element
+/// sum(i[d] * strides[d]) + base.
+template <typename Fn>
+void forEachInBox(ArrayRef<int64_t> sizes, ArrayRef<int64_t> strides,
+                  int64_t base, Fn visit) {
+  for (int64_t size : sizes)
+    if (size == 0)
+      return;
+  SmallVector<int64_t> index(sizes.size(), 0);
+  int64_t offset = base;
+  for (;;) {
+    visit(offset);
+    int64_t d = int64_t(sizes.size()) - 1;
+    for (; d >= 0; --d) {
+      offset += strides[d];
+      if (++index[d] < sizes[d])
+        break;
+      offset -= strides[d] * sizes[d];
+      index[d] = 0;
+    }
+    if (d < 0)
+      return;
+  }
+}
+
+/// linalg.transpose of a constant that nothing else reads: the transposed
+/// constant, its bytes moved directly (upstream's folders go through an
+/// APFloat per element, several times the weight in memory).
+struct FoldConstantTranspose : OpRewritePattern<linalg::TransposeOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(linalg::TransposeOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics() ||
-        !op.getInput().getDefiningOp<arith::ConstantOp>() ||
-        !op.getInput().hasOneUse())
+    std::optional<SoleConstant> c = soleConstant(op.getInput());
+    auto type = dyn_cast<RankedTensorType>(op.getInput().getType());
+    if (!c || !op.hasPureTensorSemantics() || !type ||
+        !type.hasStaticShape())
       return failure();
-    return linalg::generalizeNamedOp(rewriter, op);
+    std::vector<char> out;
+    if (c->bytes) {
+      size_t elem = type.getElementTypeBitWidth() / 8;
+      out.resize(c->bytes->size());
+      ArrayRef<int64_t> perm = op.getPermutation();
+      SmallVector<int64_t> inStrides = rowMajorStrides(type.getShape());
+      // Output dimension d walks input dimension perm[d].
+      SmallVector<int64_t> sizes, strides;
+      for (int64_t d : perm) {
+        sizes.push_back(type.getDimSize(d));
+        strides.push_back(inStrides[d]);
+      }
+      char *next = out.data();
+      forEachInBox(sizes, strides, 0, [&](int64_t offset) {
+        std::memcpy(next, c->bytes->data() + offset * elem, elem);
+        next += elem;
+      });
+    }
+    replaceByConstant(rewriter, op, *c, out);
+    return success();
   }
 };
+
+/// tensor.extract_slice with static offsets, sizes and strides of a
+/// constant that nothing but such slices reads: the slice as a constant.
+struct FoldConstantExtractSlice : OpRewritePattern<tensor::ExtractSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tensor::ExtractSliceOp op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<SoleConstant> c =
+        soleConstant(op.getSource(), /*slicesMayShare=*/true);
+    RankedTensorType type = op.getSourceType();
+    if (!c || !type.hasStaticShape() || !op.getType().hasStaticShape() ||
+        !op.getOffsets().empty() || !op.getSizes().empty() ||
+        !op.getStrides().empty())
+      return failure();
+    std::vector<char> out;
+    if (c->bytes) {
+      size_t elem = type.getElementTypeBitWidth() / 8;
+      SmallVector<int64_t> inStrides = rowMajorStrides(type.getShape());
+      SmallVector<int64_t> strides;
+      int64_t base = 0;
+      for (auto [d, offset, stride] :
+           llvm::enumerate(op.getStaticOffsets(), op.getStaticStrides())) {
+        base += offset * inStrides[d];
+        strides.push_back(stride * inStrides[d]);
+      }
+      out.resize(op.getType().getNumElements() * elem);
+      char *next = out.data();
+      forEachInBox(op.getStaticSizes(), strides, base, [&](int64_t offset) {
+        std::memcpy(next, c->bytes->data() + offset * elem, elem);
+        next += elem;
+      });
+    }
+    replaceByConstant(rewriter, op, *c, out);
+    return success();
+  }
+};
+
 } // namespace
 
 void foldConstantLayouts(ModuleOp module) {
   MLIRContext *ctx = module.getContext();
   RewritePatternSet patterns(ctx);
-  // Only constants nothing else reads: a weight used both ways would be
-  // stored twice.
-  tensor::populateFoldConstantExtractSlicePatterns(
-      patterns, [](tensor::ExtractSliceOp op) {
-        return op.getSource().hasOneUse();
-      });
-  patterns.add<GeneralizeConstantTranspose>(ctx);
-  linalg::populateConstantFoldLinalgOperations(
-      patterns, [](OpOperand *operand) {
-        auto generic = dyn_cast<linalg::GenericOp>(operand->getOwner());
-        return operand->get().hasOneUse() && generic &&
-               generic.getNumDpsInputs() == 1;
-      });
-  (void)applyPatternsGreedily(module, std::move(patterns));
+  patterns.add<FoldConstantTranspose, FoldConstantExtractSlice>(ctx);
+  GreedyRewriteConfig config;
+  // Only these ops: no folding or deduplication of the module's other
+  // constants.
+  config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled)
+      .enableFolding(false)
+      .enableConstantCSE(false);
+  (void)applyPatternsGreedily(module, std::move(patterns), config);
 }
 
 ExternalizedConstants externalizeConstants(ModuleOp module,

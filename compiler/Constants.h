@@ -32,12 +32,14 @@ struct ExternalizedConstants {
   std::map<std::string, std::vector<unsigned>> arguments;
 };
 
-/// Folds the layout changes of weights into the weights: a transpose (and
-/// the slices before it) of a dense constant read by nothing else becomes
-/// the transposed constant, so that the generated code does not transpose
-/// it again in every call. (ONNX stores an LSTM's weights as [4H, I], the
-/// matmuls read them as [I, 4H].) An optimization: what it does not fold
-/// stays correct code.
+/// Folds the layout changes of weights into the weights, so that the
+/// generated code does not redo them in every call: a transpose of a dense
+/// constant read by nothing else becomes the transposed constant, and
+/// static slices of a constant read only by such slices become constants
+/// of their own (a bidirectional LSTM's directions). ONNX stores an LSTM's
+/// weights as [directions, 4H, I]; the matmuls read [I, 4H]. The bytes are
+/// moved directly (no per-element attribute), about once the weight in
+/// memory. An optimization: what it does not fold stays correct code.
 void foldConstantLayouts(mlir::ModuleOp module);
 
 /// Moves every dense constant of at least `minBytes` bytes that sits in a
