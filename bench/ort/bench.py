@@ -447,19 +447,24 @@ static void *run(void *p) {
   for (size_t i = 0; i < q->n; ++i) q->o[i] = q->a[i] * q->h[i] + q->b[i];
   return 0;
 }
-/* o = a * h + b over n floats on `threads` threads. */
+/* o = a * h + b over n floats on `threads` threads (at most 64). */
 void axpb(const float *a, const float *h, const float *b, float *o, size_t n,
           int threads) {
   pthread_t t[64];
   Part p[64];
+  int started[64] = {0};
+  if (threads > 64) threads = 64;
   size_t chunk = (n + threads - 1) / threads;
   for (int k = 0; k < threads; ++k) {
     size_t lo = k * chunk, hi = lo + chunk < n ? lo + chunk : n;
     p[k] = (Part){a + lo, h + lo, b + lo, o + lo, hi > lo ? hi - lo : 0};
-    if (k) pthread_create(&t[k], 0, run, &p[k]);
+    if (k) started[k] = pthread_create(&t[k], 0, run, &p[k]) == 0;
   }
   run(&p[0]);
-  for (int k = 1; k < threads; ++k) pthread_join(t[k], 0);
+  for (int k = 1; k < threads; ++k) {
+    if (started[k]) pthread_join(t[k], 0);
+    else run(&p[k]);
+  }
 }
 """
 
@@ -496,16 +501,23 @@ FLOOR_C = r"""
 typedef float v16 __attribute__((vector_size(64), aligned(64)));
 typedef struct { const v16 *w; const float *x; v16 *y; long tiles, k, steps;
                  long iters; float out; } Part;
-/* 12 independent vector multiply-adds per iteration: the core's peak. */
+/* Independent 16-float multiply-add chains, as many as the registers hold
+   (12 of 32 zmm with AVX-512, 6 pairs of 16 ymm below): the core's peak. */
+#ifdef __AVX512F__
+#define CHAINS 12
+#else
+#define CHAINS 6
+#endif
+int fma_chains(void) { return CHAINS; }
 static void *fma_run(void *p) {
   Part *q = p;
-  v16 acc[12] = {0};
+  v16 acc[CHAINS] = {0};
   v16 m = {0}, c = {0};
   for (int j = 0; j < 16; ++j) { m[j] = 0.999f; c[j] = 1e-3f * j; }
   for (long i = 0; i < q->iters; ++i)
-    for (int a = 0; a < 12; ++a) acc[a] = acc[a] * m + c;
+    for (int a = 0; a < CHAINS; ++a) acc[a] = acc[a] * m + c;
   float s = 0;
-  for (int a = 0; a < 12; ++a) s += acc[a][0];
+  for (int a = 0; a < CHAINS; ++a) s += acc[a][0];
   q->out = s;
   return 0;
 }
@@ -527,14 +539,23 @@ static void *mv_run(void *p) {
     }
   return 0;
 }
+/* Runs fn on p[0] here and p[1..threads) on threads of their own (at
+   most 64 in all, as the callers' arrays); a thread that cannot start runs
+   its part here afterwards. */
 static void spread(void *(*fn)(void *), Part *p, int threads) {
   pthread_t t[64];
-  for (int i = 1; i < threads; ++i) pthread_create(&t[i], 0, fn, &p[i]);
+  int started[64] = {0};
+  for (int i = 1; i < threads; ++i)
+    started[i] = pthread_create(&t[i], 0, fn, &p[i]) == 0;
   fn(&p[0]);
-  for (int i = 1; i < threads; ++i) pthread_join(t[i], 0);
+  for (int i = 1; i < threads; ++i) {
+    if (started[i]) pthread_join(t[i], 0);
+    else fn(&p[i]);
+  }
 }
 float fma_peak(long iters, int threads) {
   Part p[64] = {0};
+  if (threads > 64) threads = 64;
   for (int i = 0; i < threads; ++i) p[i].iters = iters;
   spread(fma_run, p, threads);
   return p[0].out;
@@ -544,6 +565,7 @@ float fma_peak(long iters, int threads) {
 void matvec(const float *w, const float *x, float *y, long tiles, long k,
             long steps, int threads) {
   Part p[64] = {0};
+  if (threads > 64) threads = 64;
   for (int i = 0; i < threads; ++i)
     p[i] = (Part){(const v16 *)w + i * tiles * k * 4, x,
                   (v16 *)y + i * tiles * 4, tiles, k, steps, 0, 0};
@@ -580,17 +602,19 @@ def floor_probes(tmp, threads_list, shapes, min_time):
                     "-pthread", src, "-o", lib], check=True)
     so = ctypes.CDLL(lib)
     so.fma_peak.restype = ctypes.c_float
+    chains = so.fma_chains()
     peak, mv = {}, {}
     iters = 1 << 22
     for threads in threads_list:
+        threads_run = min(threads, 64)  # the probes' arrays
         ms, _ = median_ms(lambda: so.fma_peak(ctypes.c_long(iters), threads),
                           min_time / 4)
-        peak[threads] = 12 * 16 * iters * threads / (ms * 1e-3)
+        peak[threads] = chains * 16 * iters * threads_run / (ms * 1e-3)
         for K, N in shapes:
-            tiles = -(-N // 64 // threads) if N >= 64 else 1
-            w = aligned_full(threads * tiles * K * 64, 1e-3)
+            tiles = -(-N // 64 // threads_run) if N >= 64 else 1
+            w = aligned_full(threads_run * tiles * K * 64, 1e-3)
             x = np.ones(K, np.float32)
-            y = aligned_full(threads * tiles * 64, 0.0)
+            y = aligned_full(threads_run * tiles * 64, 0.0)
             steps = max(1, int(2e8 // w.nbytes))
             args = [a.ctypes.data_as(ctypes.c_void_p) for a in (w, x, y)]
             ms, _ = median_ms(lambda: so.matvec(*args, ctypes.c_long(tiles),

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 
 using namespace recur::rt;
 
@@ -53,8 +54,9 @@ void *BufferCache::allocateSmall(size_t rounded) {
       return nullptr;
     Slab slab{begin, bytes, sizeClass};
     auto at = std::upper_bound(
-        slabs.begin(), slabs.end(), begin,
-        [](char *p, const Slab &s) { return p < s.begin; });
+        slabs.begin(), slabs.end(), begin, [](char *p, const Slab &s) {
+          return std::less<const char *>()(p, s.begin);
+        });
     slabs.insert(at, slab);
     slab_bytes += bytes;
     unused[sizeClass] = begin;
@@ -69,15 +71,21 @@ void *BufferCache::allocateSmall(size_t rounded) {
 
 bool BufferCache::releaseSmall(void *ptr) {
   auto *p = static_cast<char *>(ptr);
+  std::less<const char *> before;
   auto after = std::upper_bound(
       slabs.begin(), slabs.end(), p,
-      [](char *q, const Slab &s) { return q < s.begin; });
+      [&](char *q, const Slab &s) { return before(q, s.begin); });
   if (after == slabs.begin())
     return false;
   const Slab &slab = *(after - 1);
-  if (p >= slab.begin + slab.bytes)
+  if (!before(p, slab.begin + slab.bytes))
     return false;
   size_t block = size_t(1) << (slab.sizeClass + kMinClass);
+  // A pointer into a block rather than to it was never handed out: taking
+  // it back would hand out overlapping memory later, and it is not the C
+  // library's to free either. Ignored.
+  if (size_t(p - slab.begin) % block != 0)
+    return true;
   *static_cast<void **>(ptr) = freeLists[slab.sizeClass];
   freeLists[slab.sizeClass] = ptr;
   POISON(ptr, block);

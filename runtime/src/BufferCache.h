@@ -54,7 +54,9 @@ public:
   void *allocate(size_t bytes);
   /// Takes back `ptr` (null is ignored): kept when it came from
   /// allocate() and fits, freed otherwise (also when it did not come from
-  /// allocate(): host code may free memory it got elsewhere).
+  /// allocate(): host code may free memory it got elsewhere). A pointer
+  /// into a small block, not to its start, is ignored. Releasing a small
+  /// block twice is not detected (AddressSanitizer builds report its use).
   void release(void *ptr);
   /// Frees every kept block; from now on release() frees big blocks at
   /// once (the session is gone, tensors it made may still return memory).
