@@ -716,7 +716,9 @@ def RecurHostFuseElementwise
     `addf` up to its yield, accumulates into those terms instead (the
     op minus the matmul's term becomes the matmul's init; the sum is
     reassociated, within a few units in the last place), which drops the
-    fill and a pass over the output; `linalg.broadcast` becomes a generic
+    fill and a pass over the output (only in the matmul's own block, so a
+    hoisted matmul stays out of its loop, and only when its operands have
+    the output's element type); `linalg.broadcast` becomes a generic
     and `tensor.splat` a `linalg.fill`, so that both fuse into their
     readers.
 
@@ -791,8 +793,9 @@ def RecurHostMatmulKernels
     with 16 rows or more (decided at run time for dynamic rows), else a
     strided view of it. When an elementwise generic writes all of the
     output right before the matmul (a bias broadcast, a step's projection
-    plus a bias; only pure ops between, inputs not views of the output's
-    allocation, a known column count that is a multiple of `cols`), the
+    plus a bias; only pure ops between, inputs views of other allocations
+    or of function arguments, a known column count that is a multiple of
+    `cols`), the
     tile's accumulators start as that generic's body evaluated on vectors
     and the generic is erased.
   }];
